@@ -17,19 +17,19 @@ import (
 
 // File is results.json.
 type File struct {
-	Results        map[string]map[string]any `json:"results"`
-	Groups         map[string]map[string]any `json:"groups,omitempty"`
-	GroupSubtasks  map[string][]string       `json:"group_subtasks"`
-	Configs        map[string]map[string]any `json:"configs"`
-	Versions       map[string]any            `json:"versions"`
-	NShot          map[string]int            `json:"n-shot"`
+	Results        map[string]map[string]any  `json:"results"`
+	Groups         map[string]map[string]any  `json:"groups,omitempty"`
+	GroupSubtasks  map[string][]string        `json:"group_subtasks"`
+	Configs        map[string]map[string]any  `json:"configs"`
+	Versions       map[string]any             `json:"versions"`
+	NShot          map[string]int             `json:"n-shot"`
 	HigherIsBetter map[string]map[string]bool `json:"higher_is_better"`
-	NSamples       map[string]NSamples       `json:"n-samples"`
-	Config         RunConfig                 `json:"config"`
-	Date           float64                   `json:"date"`
-	ModelName      string                    `json:"model_name"`
-	TotalTime      string                    `json:"total_evaluation_time_seconds"`
-	Parity         Parity                    `json:"parity"`
+	NSamples       map[string]NSamples        `json:"n-samples"`
+	Config         RunConfig                  `json:"config"`
+	Date           float64                    `json:"date"`
+	ModelName      string                     `json:"model_name"`
+	TotalTime      string                     `json:"total_evaluation_time_seconds"`
+	Parity         Parity                     `json:"parity"`
 }
 
 // NSamples is lm-eval's count of documents before and after --limit.

@@ -11,54 +11,11 @@ import (
 	"sync"
 )
 
-// Sample is one line of samples_<task>.jsonl, as lm-eval's --log_samples
-// writes it; metric values are added as top-level fields.
-type Sample struct {
-	DocID         int                `json:"doc_id"`
-	Doc           any                `json:"doc"`
-	Target        any                `json:"target"`
-	Arguments     any                `json:"arguments"`
-	Resps         any                `json:"resps"`
-	FilteredResps any                `json:"filtered_resps"`
-	Filter        string             `json:"filter"`
-	Metrics       []string           `json:"metrics"`
-	DocHash       string             `json:"doc_hash"`
-	PromptHash    string             `json:"prompt_hash"`
-	TargetHash    string             `json:"target_hash"`
-	Error         string             `json:"error,omitempty"`
-	Values        map[string]float64 `json:"-"`
-}
-
-// MarshalJSON puts the metric values beside the fixed fields.
-func (s Sample) MarshalJSON() ([]byte, error) {
-	type plain Sample
-	b, err := json.Marshal(plain(s))
-	if err != nil {
-		return nil, err
-	}
-	if len(s.Values) == 0 {
-		return b, nil
-	}
-	keys := make([]string, 0, len(s.Values))
-	for k := range s.Values {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var buf bytes.Buffer
-	buf.Write(b[:len(b)-1])
-	for _, k := range keys {
-		kb, _ := json.Marshal(k)
-		vb, err := json.Marshal(s.Values[k])
-		if err != nil {
-			return nil, fmt.Errorf("metric %s: %w", k, err)
-		}
-		buf.WriteByte(',')
-		buf.Write(kb)
-		buf.WriteByte(':')
-		buf.Write(vb)
-	}
-	buf.WriteByte('}')
-	return buf.Bytes(), nil
+// Line is one rendered line of samples_<task>.jsonl (JSON without the
+// newline) and the document it belongs to.
+type Line struct {
+	DocID int
+	JSON  string
 }
 
 // SampleWriter appends sample lines to DIR/samples_<task>.jsonl as documents
@@ -68,13 +25,7 @@ type SampleWriter struct {
 	path  string
 	f     *os.File
 	w     *bufio.Writer
-	lines []sampleLine
-}
-
-type sampleLine struct {
-	docID  int
-	filter string
-	b      []byte
+	lines []Line
 }
 
 // SamplesPath is where a task's samples go.
@@ -96,16 +47,12 @@ func NewSampleWriter(dir, task string) (*SampleWriter, error) {
 }
 
 // Add appends the lines of one completed document.
-func (sw *SampleWriter) Add(samples []Sample) error {
+func (sw *SampleWriter) Add(lines []Line) error {
 	sw.mu.Lock()
 	defer sw.mu.Unlock()
-	for _, s := range samples {
-		b, err := json.Marshal(s)
-		if err != nil {
-			return fmt.Errorf("results: sample %d of %s: %w", s.DocID, sw.path, err)
-		}
-		sw.lines = append(sw.lines, sampleLine{s.DocID, s.Filter, b})
-		sw.w.Write(b)
+	for _, l := range lines {
+		sw.lines = append(sw.lines, l)
+		sw.w.WriteString(l.JSON)
 		sw.w.WriteByte('\n')
 	}
 	// Flushed per document so that a killed run leaves whole lines behind.
@@ -127,10 +74,10 @@ func (sw *SampleWriter) Close() error {
 	if err := sw.f.Close(); err != nil {
 		return err
 	}
-	sort.SliceStable(sw.lines, func(i, j int) bool { return sw.lines[i].docID < sw.lines[j].docID })
+	sort.SliceStable(sw.lines, func(i, j int) bool { return sw.lines[i].DocID < sw.lines[j].DocID })
 	var buf bytes.Buffer
 	for _, l := range sw.lines {
-		buf.Write(l.b)
+		buf.WriteString(l.JSON)
 		buf.WriteByte('\n')
 	}
 	return writeAtomic(sw.path, buf.Bytes())

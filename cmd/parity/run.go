@@ -1,0 +1,278 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime/debug"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/parity-eval/parity"
+	"github.com/parity-eval/parity/datasets"
+	"github.com/parity-eval/parity/evaluator"
+	"github.com/parity-eval/parity/results"
+	"github.com/parity-eval/parity/runner"
+	"github.com/parity-eval/parity/runner/cache"
+	"github.com/parity-eval/parity/runner/openai"
+	"github.com/parity-eval/parity/tasks"
+)
+
+const runUsage = `
+Usage: parity run --model-url URL [--model NAME] --tasks LIST [flags]
+
+Evaluates a model served over an OpenAI-compatible API on the named tasks or
+groups (see "parity tasks"), with lm-evaluation-harness's prompts, few-shot
+examples and metrics. Writes DIR/results.json (lm-eval's layout) and
+DIR/samples_<task>.jsonl, and prints a summary table.
+
+Every response is cached in SQLite the moment it arrives: a run that was
+interrupted (Ctrl-C, kill -9, a dead server) resumes when the same command is
+run again, sending only what is missing, and a repeated run sends nothing.
+
+The API key is read from $OPENAI_API_KEY (or the variable named by
+--api-key-env) and is never written to the cache, results or logs.
+
+Datasets come from --data-dir (a folder laid out like the Hugging Face Hub's
+parquet conversion), then the local Hub cache, then the Hub itself
+(HF_ENDPOINT, HF_TOKEN; HF_HUB_OFFLINE=1 or --offline for cache only).`
+
+type runFlags struct {
+	modelURL, model, taskList, tasksFile, output string
+	numFewshot, limit, batchSize, concurrency    int
+	seed                                         int64
+	cachePath, apiKeyEnv, dataDir, tokenize      string
+	noCache, offline, chat, skipCheck            bool
+	timeout                                      time.Duration
+	maxRetries                                   int
+	progress                                     string
+}
+
+func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var f runFlags
+	fs := newFlagSet("run", runUsage, stderr)
+	fs.StringVar(&f.modelURL, "model-url", "", "base URL of the OpenAI-compatible API, e.g. http://127.0.0.1:8000/v1 (required)")
+	fs.StringVar(&f.model, "model", "", "model name as the server knows it (default: the server's first model)")
+	fs.StringVar(&f.taskList, "tasks", "", "comma-separated task or group names (required; see parity tasks)")
+	fs.StringVar(&f.tasksFile, "tasks-file", "", "task registry to use instead of the built-in tasks.yaml")
+	fs.IntVar(&f.numFewshot, "num-fewshot", -1, "few-shot examples per prompt (default: each task's own)")
+	fs.IntVar(&f.limit, "limit", 0, "evaluate only the first N documents of each task (0 = all)")
+	fs.Int64Var(&f.seed, "seed", 1234, "few-shot sampler seed (lm-eval's default is 1234)")
+	fs.StringVar(&f.output, "output", "", "results folder (default parity-results/<model>)")
+	fs.IntVar(&f.batchSize, "batch-size", 32, "loglikelihood prompts per request")
+	fs.IntVar(&f.concurrency, "concurrency", 8, "requests in flight at once")
+	fs.StringVar(&f.cachePath, "cache", defaultCachePath(), "response cache (SQLite)")
+	fs.BoolVar(&f.noCache, "no-cache", false, "neither read nor write the response cache")
+	fs.StringVar(&f.apiKeyEnv, "api-key-env", "OPENAI_API_KEY", "environment variable that holds the API key")
+	fs.StringVar(&f.dataDir, "data-dir", os.Getenv("PARITY_DATA_DIR"), "local dataset mirror in the Hub's parquet layout (default $PARITY_DATA_DIR)")
+	fs.BoolVar(&f.offline, "offline", false, "never contact the Hugging Face Hub (also HF_HUB_OFFLINE=1)")
+	fs.BoolVar(&f.chat, "chat", false, "send generation requests to /v1/chat/completions")
+	fs.StringVar(&f.tokenize, "tokenize", "auto", "how continuation tokens are found: auto, server (/tokenize), text-offset")
+	fs.DurationVar(&f.timeout, "timeout", 5*time.Minute, "per-request timeout")
+	fs.IntVar(&f.maxRetries, "max-retries", 5, "retries on 429, 5xx, timeouts and dropped connections")
+	fs.BoolVar(&f.skipCheck, "skip-check", false, "skip the start-up check that the server returns prompt log-probabilities")
+	fs.StringVar(&f.progress, "progress", "auto", "progress on stderr: auto, bar, plain, none")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usagef("%v", err)
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected arguments %q", fs.Args())
+	}
+	if f.modelURL == "" {
+		return usagef("--model-url is required (e.g. http://127.0.0.1:8000/v1)")
+	}
+	names := splitList(f.taskList)
+	if len(names) == 0 {
+		return usagef("--tasks is required (see parity tasks)")
+	}
+	mode, err := tokenizeMode(f.tokenize)
+	if err != nil {
+		return err
+	}
+
+	reg, regName, err := loadRegistry(f.tasksFile)
+	if err != nil {
+		return err
+	}
+	configs, err := reg.Resolve(names)
+	if err != nil {
+		return usagef("%v", err)
+	}
+
+	ocfg := openai.Config{
+		BaseURL:    f.modelURL,
+		Model:      f.model,
+		APIKey:     os.Getenv(f.apiKeyEnv),
+		Chat:       f.chat,
+		Tokenize:   mode,
+		Timeout:    f.timeout,
+		MaxRetries: f.maxRetries,
+		Logf:       func(format string, a ...any) { fmt.Fprintf(stderr, "parity: "+format+"\n", a...) },
+	}
+	if ocfg.Model == "" {
+		models, err := openai.Models(ctx, ocfg)
+		if err != nil {
+			return err
+		}
+		if len(models) != 1 {
+			return usagef("--model is required: the server serves %d models %q", len(models), models)
+		}
+		ocfg.Model = models[0]
+		f.model = models[0]
+	}
+	client, err := openai.New(ocfg)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	if !f.skipCheck {
+		if _, err := client.Check(ctx); err != nil {
+			return err
+		}
+	}
+
+	dopts := datasets.OptionsFromEnv()
+	dopts.DataDir = f.dataDir
+	dopts.Offline = dopts.Offline || f.offline
+	loader := datasets.NewLoader(dopts)
+	bopts := tasks.BuildOptions{Limit: f.limit, FewshotSeed: &f.seed}
+	if f.numFewshot >= 0 {
+		n := f.numFewshot
+		bopts.NumFewshot = &n
+	}
+	var built []*tasks.Task
+	for _, cfg := range configs {
+		t, err := tasks.Build(ctx, cfg, loader, bopts)
+		if err != nil {
+			return err
+		}
+		built = append(built, t)
+	}
+
+	var store runner.Store
+	cachePath := ""
+	if !f.noCache {
+		c, err := cache.Open(ctx, f.cachePath)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		store, cachePath = c, c.Path()
+	}
+	out := f.output
+	if out == "" {
+		out = filepath.Join("parity-results", sanitize(f.model))
+	}
+
+	pp := progressPrinter(f.progress, stderr)
+	r := runner.New(client, runner.Options{BatchSize: f.batchSize, Concurrency: f.concurrency, Store: store, Progress: pp})
+
+	version, commit := buildVersion()
+	var limit, nshot *int
+	if f.limit > 0 {
+		limit = &f.limit
+	}
+	if f.numFewshot >= 0 {
+		nshot = &f.numFewshot
+	}
+	rep, err := evaluator.Run(ctx, r, built, evaluator.Options{
+		OutputDir: out,
+		RunConfig: results.RunConfig{Model: "openai-completions", ModelArgs: "model=" + f.model + ",base_url=" + f.modelURL, BatchSize: f.batchSize, Limit: limit, NumFewshot: nshot, Tasks: names},
+		Parity: results.Parity{
+			Version: version, Commit: commit, Model: f.model, Server: f.modelURL,
+			Switches: map[string]any{
+				"profile": "paper", "fewshot_seed": f.seed, "num_fewshot": nshot, "limit": f.limit,
+				"chat": f.chat, "apply_chat_template": false, "fewshot_as_multiturn": false,
+				"bos": "server default", "tokenize": f.tokenize, "tasks_file": regName,
+				"cache": cachePath,
+			},
+		},
+	})
+	if err != nil {
+		var fe *runner.FailedError
+		if errors.As(err, &fe) {
+			return fmt.Errorf("%w\nthe %d responses that arrived are cached; samples of completed documents are in %s; run the same command again to retry what failed", err, rep.Stats.Sent-rep.Stats.Failed, out)
+		}
+		return err
+	}
+	if err := results.WriteTable(stdout, rep.File); err != nil {
+		return err
+	}
+	st := rep.Stats
+	fmt.Fprintf(stderr, "parity: %d requests (%d unique): %d from cache, %d sent in %d calls; results in %s\n",
+		st.LoglikelihoodRequests+st.GenerateRequests, st.Unique, st.Cached, st.Sent, st.BackendCalls, out)
+	return nil
+}
+
+func tokenizeMode(s string) (openai.TokenizeMode, error) {
+	switch s {
+	case "auto":
+		return openai.TokenizeAuto, nil
+	case "server":
+		return openai.TokenizeServer, nil
+	case "text-offset", "text_offset":
+		return openai.TokenizeTextOffset, nil
+	}
+	return 0, usagef("--tokenize %q: want auto, server or text-offset", s)
+}
+
+func loadRegistry(path string) (*tasks.Registry, string, error) {
+	if path == "" {
+		reg, err := tasks.Parse("tasks.yaml", parity.TasksYAML, tasks.ParseOptions{})
+		return reg, "built-in", err
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, "", err
+	}
+	reg, err := tasks.Parse(path, b, tasks.ParseOptions{})
+	return reg, path, err
+}
+
+func defaultCachePath() string {
+	if d, err := os.UserCacheDir(); err == nil {
+		return filepath.Join(d, "parity", "responses.db")
+	}
+	return filepath.Join(".parity-cache", "responses.db")
+}
+
+var unsafeChars = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+func sanitize(s string) string { return unsafeChars.ReplaceAllString(s, "__") }
+
+func buildVersion() (version, commit string) {
+	version = parity.Version
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" {
+				commit = s.Value
+			}
+		}
+	}
+	return version, commit
+}
+
+func progressPrinter(mode string, w io.Writer) func(runner.Progress) {
+	tty := false
+	if f, ok := w.(*os.File); ok {
+		tty = term.IsTerminal(int(f.Fd()))
+	}
+	switch mode {
+	case "none":
+		return nil
+	case "bar":
+		tty = true
+	case "plain":
+		tty = false
+	}
+	p := &runner.ProgressPrinter{W: w, Terminal: tty}
+	return p.Print
+}

@@ -1,0 +1,213 @@
+// Package evaluator runs built tasks end to end: it gathers every task's
+// requests into one runner pass, scores each document the moment its last
+// response arrives, appends its sample lines, and aggregates the scores into
+// an lm-evaluation-harness-style results file.
+package evaluator
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/parity-eval/parity/results"
+	"github.com/parity-eval/parity/runner"
+	"github.com/parity-eval/parity/tasks"
+)
+
+// Options say where results go and what to record about the run.
+type Options struct {
+	// OutputDir receives results.json and samples_<task>.jsonl; "" writes nothing.
+	OutputDir string
+	// RunConfig and Parity are copied into results.json.
+	RunConfig results.RunConfig
+	Parity    results.Parity
+	// Datasets describes where each task's docs came from (for the record).
+	Datasets map[string]any
+}
+
+// Report is a finished (or interrupted) evaluation.
+type Report struct {
+	File  *results.File
+	Stats runner.Stats
+}
+
+type docState struct {
+	task    int
+	inst    int
+	pending int
+	ll      []runner.LoglikelihoodResult
+	gen     []runner.GenerateResult
+	failed  error
+}
+
+type ref struct {
+	doc    int // index into docs
+	choice int
+}
+
+// Run evaluates ts with r. When some requests fail, Run still writes the
+// samples of every document that completed, and returns an error; the cache
+// keeps every response, so the same command resumes.
+func Run(ctx context.Context, r *runner.Runner, ts []*tasks.Task, o Options) (*Report, error) {
+	start := time.Now()
+	var work runner.Work
+	var llRefs, genRefs []ref
+	var docs []docState
+	instances := make([][]tasks.Instance, len(ts))
+	for ti, t := range ts {
+		insts, err := t.Instances()
+		if err != nil {
+			return nil, fmt.Errorf("task %q: %w", t.Name(), err)
+		}
+		instances[ti] = insts
+		for ii, inst := range insts {
+			d := len(docs)
+			st := docState{task: ti, inst: ii}
+			for ci, req := range inst.Loglikelihood {
+				work.Loglikelihood = append(work.Loglikelihood, req)
+				llRefs = append(llRefs, ref{d, ci})
+			}
+			st.ll = make([]runner.LoglikelihoodResult, len(inst.Loglikelihood))
+			if inst.Generate != nil {
+				work.Generate = append(work.Generate, *inst.Generate)
+				genRefs = append(genRefs, ref{d, 0})
+				st.gen = make([]runner.GenerateResult, 1)
+			}
+			st.pending = len(st.ll) + len(st.gen)
+			docs = append(docs, st)
+		}
+	}
+
+	writers := make([]*results.SampleWriter, len(ts))
+	if o.OutputDir != "" {
+		for ti, t := range ts {
+			w, err := results.NewSampleWriter(o.OutputDir, t.Name())
+			if err != nil {
+				return nil, err
+			}
+			writers[ti] = w
+		}
+	}
+	records := make([][][]tasks.SampleRecord, len(ts))
+	for ti := range ts {
+		records[ti] = make([][]tasks.SampleRecord, len(instances[ti]))
+	}
+	var scoreErr error
+	complete := func(d int) {
+		st := &docs[d]
+		if st.failed != nil {
+			return
+		}
+		t := ts[st.task]
+		inst := instances[st.task][st.inst]
+		recs, err := t.Score(inst, st.ll, st.gen)
+		if err != nil {
+			if scoreErr == nil {
+				scoreErr = fmt.Errorf("task %q doc %d: %w", t.Name(), inst.DocID, err)
+			}
+			return
+		}
+		records[st.task][st.inst] = recs
+		if w := writers[st.task]; w != nil {
+			if err := w.Add(sampleLines(recs)); err != nil && scoreErr == nil {
+				scoreErr = err
+			}
+		}
+	}
+	stats, runErr := r.Run(ctx, work, runner.Callbacks{
+		OnLoglikelihood: func(i int, res runner.LoglikelihoodResult) {
+			rf := llRefs[i]
+			docs[rf.doc].ll[rf.choice] = res
+			if docs[rf.doc].pending--; docs[rf.doc].pending == 0 {
+				complete(rf.doc)
+			}
+		},
+		OnGenerate: func(i int, res runner.GenerateResult) {
+			rf := genRefs[i]
+			docs[rf.doc].gen[rf.choice] = res
+			if docs[rf.doc].pending--; docs[rf.doc].pending == 0 {
+				complete(rf.doc)
+			}
+		},
+		OnError: func(kind string, i int, err error) {
+			rf := llRefs
+			if kind != "loglikelihood" {
+				rf = genRefs
+			}
+			d := rf[i].doc
+			if docs[d].failed == nil {
+				docs[d].failed = err
+			}
+			docs[d].pending--
+		},
+	})
+	for _, w := range writers {
+		if w != nil {
+			if err := w.Close(); err != nil && scoreErr == nil {
+				scoreErr = err
+			}
+		}
+	}
+	if runErr != nil {
+		return &Report{Stats: stats}, runErr
+	}
+	if scoreErr != nil {
+		return &Report{Stats: stats}, scoreErr
+	}
+
+	f := &results.File{
+		Results:        map[string]map[string]any{},
+		GroupSubtasks:  map[string][]string{},
+		Configs:        map[string]map[string]any{},
+		Versions:       map[string]any{},
+		NShot:          map[string]int{},
+		HigherIsBetter: map[string]map[string]bool{},
+		NSamples:       map[string]results.NSamples{},
+		Config:         o.RunConfig,
+		Date:           float64(start.UnixNano()) / 1e9,
+		ModelName:      o.Parity.Model,
+		Parity:         o.Parity,
+	}
+	for ti, t := range ts {
+		var all []tasks.SampleRecord
+		for _, recs := range records[ti] {
+			all = append(all, recs...)
+		}
+		scores, err := t.Aggregate(all)
+		if err != nil {
+			return &Report{Stats: stats}, fmt.Errorf("task %q: %w", t.Name(), err)
+		}
+		row := scores.Map()
+		row["alias"] = t.Name()
+		hib := map[string]bool{}
+		for _, m := range scores.Metrics {
+			hib[m.Metric] = m.HigherIsBetter
+		}
+		f.Results[t.Name()] = row
+		f.GroupSubtasks[t.Name()] = []string{}
+		f.Configs[t.Name()] = t.ConfigForResults()
+		f.Versions[t.Name()] = t.Version()
+		f.NShot[t.Name()] = t.NumFewshot()
+		f.HigherIsBetter[t.Name()] = hib
+		f.NSamples[t.Name()] = results.NSamples{Original: t.TotalDocs(), Effective: len(instances[ti])}
+	}
+	end := time.Now()
+	f.Parity.Start, f.Parity.End = start, end
+	f.Parity.Requests = stats
+	f.Parity.Datasets = o.Datasets
+	f.TotalTime = fmt.Sprintf("%.3f", end.Sub(start).Seconds())
+	if o.OutputDir != "" {
+		if err := results.Write(o.OutputDir, f); err != nil {
+			return &Report{File: f, Stats: stats}, err
+		}
+	}
+	return &Report{File: f, Stats: stats}, nil
+}
+
+func sampleLines(recs []tasks.SampleRecord) []results.Line {
+	out := make([]results.Line, len(recs))
+	for i := range recs {
+		out[i] = results.Line{DocID: recs[i].DocID, JSON: recs[i].LMEvalJSON()}
+	}
+	return out
+}

@@ -1,0 +1,148 @@
+package tasks
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/parity-eval/parity/datasets"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files under testdata/")
+
+// repoRoot walks up from the package directory to the directory holding go.mod.
+func repoRoot(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("go.mod not found above the test directory")
+		}
+		dir = parent
+	}
+}
+
+// sharedData is ../shared/data relative to the repo root. Tests that need it
+// fail (never skip) when it is missing.
+func sharedData(t testing.TB) string {
+	t.Helper()
+	dir := filepath.Join(repoRoot(t), "..", "shared", "data")
+	if _, err := os.Stat(filepath.Join(dir, "hub")); err != nil {
+		t.Fatalf("shared data missing: %v (tests read the Hub mirror from ../shared/data/hub)", err)
+	}
+	return dir
+}
+
+// memoSource caches splits so tests that build many tasks read each parquet
+// file once.
+type memoSource struct {
+	src   DocSource
+	mu    sync.Mutex
+	cache map[string][]datasets.Doc
+}
+
+func (m *memoSource) Load(ctx context.Context, ref datasets.Ref) ([]datasets.Doc, error) {
+	key := fmt.Sprintf("%s|%s|%s|%v", ref.Path, ref.Config, ref.Split, ref.Files)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if docs, ok := m.cache[key]; ok {
+		return docs, nil
+	}
+	docs, err := m.src.Load(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	m.cache[key] = docs
+	return docs, nil
+}
+
+var (
+	hubOnce   sync.Once
+	hubSource *memoSource
+)
+
+// hub is a DocSource over the shared Hub mirror, offline.
+func hub(t testing.TB) DocSource {
+	t.Helper()
+	dir := filepath.Join(sharedData(t), "hub")
+	hubOnce.Do(func() {
+		l := datasets.NewLoader(datasets.Options{DataDir: dir, Offline: true, CacheDir: t.TempDir()})
+		hubSource = &memoSource{src: l, cache: map[string][]datasets.Doc{}}
+	})
+	return hubSource
+}
+
+// registry parses the repository's tasks.yaml.
+func registry(t testing.TB) *Registry {
+	t.Helper()
+	path := filepath.Join(repoRoot(t), "tasks.yaml")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, err := Parse("tasks.yaml", data, ParseOptions{BaseDir: repoRoot(t)})
+	if err != nil {
+		t.Fatalf("parsing tasks.yaml: %v", err)
+	}
+	return reg
+}
+
+// resolveOne resolves a task or group name that must yield the named task.
+func resolveOne(t testing.TB, reg *Registry, request, task string) *Config {
+	t.Helper()
+	cfgs, err := reg.Resolve([]string{request})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cfgs {
+		if c.Name == task {
+			return c
+		}
+	}
+	t.Fatalf("%s does not contain task %s", request, task)
+	return nil
+}
+
+func intp(n int) *int { return &n }
+
+// writeOrCompare writes got to the golden file with -update, else compares.
+func writeOrCompare(t *testing.T, path string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if string(want) != string(got) {
+		t.Errorf("%s differs from the output (run go test -update and review the diff):\n%s", path, firstDiff(string(want), string(got)))
+	}
+}
+
+// firstDiff shows where two texts part.
+func firstDiff(want, got string) string {
+	i := 0
+	for i < len(want) && i < len(got) && want[i] == got[i] {
+		i++
+	}
+	lo := max(0, i-80)
+	return fmt.Sprintf("at byte %d:\nwant …%q\ngot  …%q", i, want[lo:min(len(want), i+80)], got[lo:min(len(got), i+80)])
+}
