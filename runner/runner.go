@@ -32,6 +32,9 @@ type Options struct {
 	Store Store
 	// Progress, if set, is told how far the run has come.
 	Progress func(Progress)
+	// Prepare, if set, runs once before the first request is sent (a server
+	// check, say), so a run answered wholly from the cache touches nothing.
+	Prepare func(ctx context.Context) error
 }
 
 // Progress is a snapshot of a run.
@@ -207,6 +210,11 @@ func (r *Runner) Run(ctx context.Context, w Work, cb Callbacks) (Stats, error) {
 	}
 	st.Cached = cached
 	report(false)
+	if r.opts.Prepare != nil && len(llMissing)+len(genMissing) > 0 {
+		if err := r.opts.Prepare(ctx); err != nil {
+			return st, err
+		}
+	}
 
 	// Work items: batches of loglikelihood requests, single generations.
 	type job struct {
@@ -254,6 +262,12 @@ func (r *Runner) Run(ctx context.Context, w Work, cb Callbacks) (Stats, error) {
 					res, err := r.backend.Loglikelihood(ctx, reqs)
 					if err == nil && len(res) != len(reqs) {
 						err = fmt.Errorf("backend returned %d results for %d requests", len(res), len(reqs))
+					}
+					if err != nil && len(reqs) > 1 && ctx.Err() == nil {
+						// One bad prompt (too long, say) must not sink its
+						// batch: send the rest one by one so only it fails.
+						r.oneByOne(ctx, j.us, reqs, &calls, &sent, &mu, deliverLL, fail, report, &storeErr)
+						continue
 					}
 					var perr error
 					if err == nil {
@@ -322,6 +336,40 @@ func (r *Runner) Run(ctx context.Context, w Work, cb Callbacks) (Stats, error) {
 		return st, &FailedError{Failed: failed, First: firstErr}
 	}
 	return st, nil
+}
+
+// oneByOne sends a failed batch's requests singly, delivering what succeeds.
+func (r *Runner) oneByOne(ctx context.Context, us []unique, reqs []LoglikelihoodRequest, calls, sent *atomic.Int64, mu *sync.Mutex,
+	deliver func(unique, LoglikelihoodResult, bool), fail func(string, []unique, error), report func(bool), storeErr *error) {
+	for k := range reqs {
+		if ctx.Err() != nil {
+			return
+		}
+		calls.Add(1)
+		res, err := r.backend.Loglikelihood(ctx, reqs[k:k+1])
+		if err == nil && len(res) != 1 {
+			err = fmt.Errorf("backend returned %d results for 1 request", len(res))
+		}
+		var perr error
+		if err == nil {
+			perr = r.store(ctx, us[k:k+1], res)
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		sent.Add(1)
+		mu.Lock()
+		if err != nil {
+			fail(kindLoglikelihood, us[k:k+1], fmt.Errorf("loglikelihood request %d: %w", us[k].indexes[0], err))
+		} else {
+			if perr != nil && *storeErr == nil {
+				*storeErr = perr
+			}
+			deliver(us[k], res[0], false)
+		}
+		report(false)
+		mu.Unlock()
+	}
 }
 
 func dedupe[T any](backendID, kind string, reqs []T) ([]unique, error) {

@@ -144,7 +144,9 @@ func TestRunReportsFailuresAndKeepsTheRest(t *testing.T) {
 	fb := &fakeBackend{failOn: " bad"}
 	var failedIdx []int
 	got := map[int]LoglikelihoodResult{}
-	_, err = New(fb, Options{BatchSize: 1, Concurrency: 1, Store: c}).Run(ctx, w, Callbacks{
+	// One batch of 3 fails as a whole; the runner retries its requests one
+	// by one so that only the bad one fails.
+	_, err = New(fb, Options{BatchSize: 3, Concurrency: 1, Store: c}).Run(ctx, w, Callbacks{
 		OnLoglikelihood: func(i int, r LoglikelihoodResult) { got[i] = r },
 		OnError:         func(kind string, i int, err error) { failedIdx = append(failedIdx, i) },
 	})
@@ -157,6 +159,9 @@ func TestRunReportsFailuresAndKeepsTheRest(t *testing.T) {
 	}
 	if len(got) != 2 {
 		t.Errorf("got %d results; want the 2 that succeeded", len(got))
+	}
+	if len(fb.llCalls) != 4 {
+		t.Errorf("backend got %d calls; want 4 (the batch, then each request alone)", len(fb.llCalls))
 	}
 	n, _ := c.Len(ctx)
 	if n != 2 {
@@ -175,6 +180,32 @@ func TestRunStopsOnCancel(t *testing.T) {
 	}
 	if len(fb.llCalls) != 1 {
 		t.Errorf("backend got %d calls after cancel; want 1", len(fb.llCalls))
+	}
+}
+
+func TestPrepareRunsOnlyWhenSomethingIsSent(t *testing.T) {
+	ctx := context.Background()
+	c, err := cache.Open(ctx, filepath.Join(t.TempDir(), "c.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	prepared := 0
+	opts := Options{Store: c, Prepare: func(context.Context) error { prepared++; return nil }}
+	if _, _, err := run(t, New(&fakeBackend{}, opts), work()); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := run(t, New(&fakeBackend{}, opts), work()); err != nil {
+		t.Fatal(err)
+	}
+	if prepared != 1 {
+		t.Errorf("Prepare ran %d times; want 1 (the second run is all cached)", prepared)
+	}
+	opts.Prepare = func(context.Context) error { return errors.New("server down") }
+	w := work()
+	w.Generate = append(w.Generate, GenerateRequest{Context: "new"})
+	if _, _, err := run(t, New(&fakeBackend{}, opts), w); err == nil || err.Error() != "server down" {
+		t.Errorf("err = %v; want Prepare's error", err)
 	}
 }
 

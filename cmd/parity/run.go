@@ -48,7 +48,7 @@ type runFlags struct {
 	numFewshot, limit, batchSize, concurrency    int
 	seed                                         int64
 	cachePath, apiKeyEnv, dataDir, tokenize      string
-	noCache, offline, chat, skipCheck            bool
+	noCache, offline, chat, skipCheck, addBOS    bool
 	timeout                                      time.Duration
 	maxRetries                                   int
 	progress                                     string
@@ -74,6 +74,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.BoolVar(&f.offline, "offline", false, "never contact the Hugging Face Hub (also HF_HUB_OFFLINE=1)")
 	fs.BoolVar(&f.chat, "chat", false, "send generation requests to /v1/chat/completions")
 	fs.StringVar(&f.tokenize, "tokenize", "auto", "how continuation tokens are found: auto, server (/tokenize), text-offset")
+	fs.BoolVar(&f.addBOS, "add-bos", false, "tokenize loglikelihood prompts with the tokenizer's special tokens (BOS), as lm-eval's add_bos_token=True (the paper's runs)")
 	fs.DurationVar(&f.timeout, "timeout", 5*time.Minute, "per-request timeout")
 	fs.IntVar(&f.maxRetries, "max-retries", 5, "retries on 429, 5xx, timeouts and dropped connections")
 	fs.BoolVar(&f.skipCheck, "skip-check", false, "skip the start-up check that the server returns prompt log-probabilities")
@@ -109,14 +110,15 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 
 	ocfg := openai.Config{
-		BaseURL:    f.modelURL,
-		Model:      f.model,
-		APIKey:     os.Getenv(f.apiKeyEnv),
-		Chat:       f.chat,
-		Tokenize:   mode,
-		Timeout:    f.timeout,
-		MaxRetries: f.maxRetries,
-		Logf:       func(format string, a ...any) { fmt.Fprintf(stderr, "parity: "+format+"\n", a...) },
+		BaseURL:          f.modelURL,
+		Model:            f.model,
+		APIKey:           os.Getenv(f.apiKeyEnv),
+		Chat:             f.chat,
+		Tokenize:         mode,
+		Timeout:          f.timeout,
+		MaxRetries:       f.maxRetries,
+		AddSpecialTokens: f.addBOS,
+		Logf:             func(format string, a ...any) { fmt.Fprintf(stderr, "parity: "+format+"\n", a...) },
 	}
 	if ocfg.Model == "" {
 		models, err := openai.Models(ctx, ocfg)
@@ -133,8 +135,12 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return usagef("%v", err)
 	}
+	// The server check runs only when something must be sent, so a run
+	// answered wholly from the cache needs no server at all.
+	var prepare func(context.Context) error
 	if !f.skipCheck {
-		if _, err := client.Check(ctx); err != nil {
+		prepare = func(ctx context.Context) error {
+			_, err := client.Check(ctx)
 			return err
 		}
 	}
@@ -173,7 +179,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 
 	pp := progressPrinter(f.progress, stderr)
-	r := runner.New(client, runner.Options{BatchSize: f.batchSize, Concurrency: f.concurrency, Store: store, Progress: pp})
+	r := runner.New(client, runner.Options{BatchSize: f.batchSize, Concurrency: f.concurrency, Store: store, Progress: pp, Prepare: prepare})
 
 	version, commit := buildVersion()
 	var limit, nshot *int
@@ -189,9 +195,15 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		Parity: results.Parity{
 			Version: version, Commit: commit, Model: f.model, Server: f.modelURL,
 			Switches: map[string]any{
-				"profile": "paper", "fewshot_seed": f.seed, "num_fewshot": nshot, "limit": f.limit,
+				// tasks.md §11: the behaviours that differ between lm-eval
+				// versions, as this run applied them.
+				"profile": "paper", "engine_semantics": "lm-eval v0.4.5",
+				"jinja_keep_trailing_newline": true, "fewshot_sampler_rule": "v0.4.5: draw k+1 when fewshot_split == test_split (None == None)",
+				"default_max_gen_toks": 256, "chat_mc_target_delimiter": "", "gen_prefix": false,
+				"eos_in_until": "server stops at EOS (the tokenizer's EOS string is not known over HTTP)",
+				"fewshot_seed": f.seed, "num_fewshot": nshot, "limit": f.limit,
 				"chat": f.chat, "apply_chat_template": false, "fewshot_as_multiturn": false,
-				"bos": "server default", "tokenize": f.tokenize, "tasks_file": regName,
+				"add_bos_token": f.addBOS, "tokenize": f.tokenize, "tasks_file": regName,
 				"cache": cachePath,
 			},
 		},

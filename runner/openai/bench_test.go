@@ -29,8 +29,9 @@ func fewShotContext(s *openaitest.Server, tokens int) string {
 	return sb.String()
 }
 
-// echoBody fetches the raw echo response the server gives for prompts.
-func echoBody(tb testing.TB, s *openaitest.Server, prompts []string) []byte {
+// echoBody fetches the raw echo response the server gives for prompts, with
+// extra members added to the request.
+func echoBody(tb testing.TB, s *openaitest.Server, prompts []string, extra string) []byte {
 	tb.Helper()
 	var body []byte
 	body = append(body, `{"model":"`+s.Model()+`","prompt":[`...)
@@ -40,7 +41,7 @@ func echoBody(tb testing.TB, s *openaitest.Server, prompts []string) []byte {
 		}
 		body = appendString(body, p)
 	}
-	body = append(body, `],"max_tokens":1,"temperature":0,"logprobs":1,"echo":true}`...)
+	body = append(body, `],"max_tokens":1,"temperature":0,"logprobs":1,"echo":true`+extra+`}`...)
 	resp, err := http.Post(s.URL()+"/completions", "application/json", bytes.NewReader(body))
 	if err != nil {
 		tb.Fatal(err)
@@ -54,80 +55,171 @@ func echoBody(tb testing.TB, s *openaitest.Server, prompts []string) []byte {
 }
 
 // BenchmarkDecodeEcho decodes and scores a 25-shot-sized echo response (one
-// prompt of ~2,500 tokens, the continuation its last 3).
+// prompt of ~2,500 tokens, the continuation its last 3): ids is the response
+// to a token-id prompt, text to a text prompt with
+// return_tokens_as_token_ids, whose tokens are checked against the
+// context's.
 func BenchmarkDecodeEcho(b *testing.B) {
 	s := openaitest.NewServer(openaitest.Options{MaxModelLen: 8192})
 	defer s.Close()
 	prompt := fewShotContext(s, 2500) + " The Sun."
-	body := echoBody(b, s, []string{prompt})
 	n := len(s.Tokenize(prompt))
-	plans := []llPlan{{promptTokens: n, from: n - 3}}
+	ctxIDs := make([]int32, n-3)
+	for i, id := range s.Tokenize(prompt)[:n-3] {
+		ctxIDs[i] = int32(id)
+	}
 	reqs := []runner.LoglikelihoodRequest{{Continuation: " The Sun."}}
 	out := make([]runner.LoglikelihoodResult, 1)
 	c, err := New(Config{BaseURL: s.URL(), Model: s.Model()})
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Logf("response: %d bytes for %d prompt tokens", len(body), n)
-	b.SetBytes(int64(len(body)))
-	b.ReportAllocs()
-	for b.Loop() {
-		if err := c.scoreResponse(body, BoundaryTokenize, reqs, plans, out); err != nil {
-			b.Fatal(err)
+	for _, tc := range []struct {
+		name  string
+		mode  llMode
+		extra string
+		plan  llPlan
+	}{
+		{"ids", modeIDs, "", llPlan{promptTokens: n, from: n - 3}},
+		{"text", modeText, `,"return_tokens_as_token_ids":true`, llPlan{ctxIDs: ctxIDs}},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			body := echoBody(b, s, []string{prompt}, tc.extra)
+			plans := []llPlan{tc.plan}
+			b.Logf("response: %d bytes for %d prompt tokens", len(body), n)
+			b.SetBytes(int64(len(body)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := c.scoreResponse(body, tc.mode, reqs, plans, out); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if plans[0].resend || out[0].ContinuationTokens != 3 {
+				b.Fatalf("scored %+v (resend %t), want 3 continuation tokens", out[0], plans[0].resend)
+			}
+		})
+	}
+}
+
+// arcQuestions are ARC-Challenge-like questions with four answer texts.
+var arcQuestions = []struct {
+	q       string
+	choices [4]string
+}{
+	{"Which property of a mineral can be determined just by looking at it?", [4]string{"luster", "mass", "weight", "hardness"}},
+	{"A student riding a bicycle observes that it moves faster on a smooth road than on a rough road. This happens because the smooth road has", [4]string{"less gravity", "more gravity", "less friction", "more friction"}},
+	{"Which of these do scientists offer as the most recent explanation as to why many plants and animals died out at the end of the Mesozoic era?", [4]string{"worldwide disease", "global mountain building", "rise of mammals that preyed upon plants and animals", "impact of an asteroid created dust that blocked the sunlight"}},
+	{"Which technology was developed most recently?", [4]string{"cellular telephone", "television", "refrigerator", "airplane"}},
+	{"A group of engineers wanted to know how different building designs would respond during an earthquake. They made several models of buildings and tested each for its ability to withstand earthquake conditions. Which will most likely result from testing different building designs?", [4]string{"buildings will be built faster", "buildings will be made safer", "building designs will look nicer", "building materials will be cheaper"}},
+	{"Which statement best explains why photosynthesis is the foundation of most food webs?", [4]string{"Sunlight is the source of energy for nearly all ecosystems.", "Most ecosystems are found on land instead of in water.", "Carbon dioxide is more available than other gases.", "The producers in all ecosystems are plants."}},
+	{"An astronomer observes that a planet rotates faster after a meteorite impact. Which is the most likely effect of this increase in rotation?", [4]string{"Planetary density will decrease.", "Planetary years will become longer.", "Planetary days will become shorter.", "Planetary gravity will become stronger."}},
+	{"Hyena packs are made up of related females and their offspring. Which of these would most likely help a pack of hyenas survive in its environment?", [4]string{"hunting alone", "defending their territory", "having few offspring", "living near humans"}},
+}
+
+// arcBatches builds nb batches of 32 requests (8 questions × 4 choices),
+// each context being prefix then an ARC-like question. Every question
+// differs, so a context is shared only by its own choices.
+func arcBatches(prefix string, nb int) [][]runner.LoglikelihoodRequest {
+	batches := make([][]runner.LoglikelihoodRequest, nb)
+	for k := range batches {
+		for q := range 8 {
+			aq := arcQuestions[(k+q)%len(arcQuestions)]
+			ctx := fmt.Sprintf("%sQuestion: (%d.%d) %s\nAnswer:", prefix, k, q, aq.q)
+			for _, ch := range aq.choices {
+				batches[k] = append(batches[k], runner.LoglikelihoodRequest{Context: ctx, Continuation: " " + ch})
+			}
+		}
+	}
+	return batches
+}
+
+// BenchmarkLoglikelihood measures Client.Loglikelihood end to end against a
+// memoising fake server, so that the server's cost is a map lookup and a
+// write: one untimed pass fills the server's memo, then each timed batch is
+// scored with a cold tokenize memo (as each new question is in a run), so
+// every /tokenize call a batch needs is made. The client's buffer pools stay
+// warm, as in a long run; fresh_client builds a new Client (sharing the HTTP
+// connections) for every batch instead.
+func BenchmarkLoglikelihood(b *testing.B) {
+	for _, size := range []struct {
+		name   string
+		tokens int // of the few-shot prefix
+	}{{"short", 0}, {"long", 2400}} {
+		for _, v := range []struct {
+			name  string
+			mode  TokenizeMode
+			exact bool
+			fresh bool
+		}{
+			{"text", TokenizeServer, false, false},
+			{"text/fresh_client", TokenizeServer, false, true},
+			{"exact_ids", TokenizeServer, true, false},
+			{"text_offset", TokenizeTextOffset, false, false},
+		} {
+			b.Run(size.name+"/"+v.name, func(b *testing.B) {
+				benchLoglikelihood(b, size.tokens, v.mode, v.exact, v.fresh)
+			})
 		}
 	}
 }
 
-// benchLoglikelihood runs batches of MMLU-shaped requests (one context, four
-// choices) against the in-process server and reports prompts per second.
-func benchLoglikelihood(b *testing.B, ctxTokens int, mode TokenizeMode) {
-	s := openaitest.NewServer(openaitest.Options{MaxModelLen: 8192})
+func benchLoglikelihood(b *testing.B, prefixTokens int, mode TokenizeMode, exact, fresh bool) {
+	s := openaitest.NewServer(openaitest.Options{MaxModelLen: 8192, Memo: true})
 	defer s.Close()
-	c, err := New(Config{BaseURL: s.URL(), Model: s.Model(), Tokenize: mode})
-	if err != nil {
-		b.Fatal(err)
+	prefix := ""
+	if prefixTokens > 0 {
+		prefix = fewShotContext(s, prefixTokens) + " Water.\n\n"
 	}
+	batches := arcBatches(prefix, 8)
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 64
+	hc := &http.Client{Transport: t}
+	defer t.CloseIdleConnections()
 	ctx := context.Background()
-	base := fewShotContext(s, ctxTokens)
-	const batch = 16
-	// Distinct contexts per batch so the memo helps only as it would in a
-	// real run (within a question's choices).
-	makeBatch := func(k int) []runner.LoglikelihoodRequest {
-		reqs := make([]runner.LoglikelihoodRequest, 0, batch)
-		for q := 0; q < batch/4; q++ {
-			context := fmt.Sprintf("%s\nQuestion %d.%d: pick one.\nAnswer:", base, k, q)
-			for _, choice := range []string{" A", " B", " C", " D"} {
-				reqs = append(reqs, runner.LoglikelihoodRequest{Context: context, Continuation: choice})
-			}
+	newClient := func() *Client {
+		c, err := New(Config{BaseURL: s.URL(), Model: s.Model(), Tokenize: mode, ExactIDs: exact, HTTPClient: hc})
+		if err != nil {
+			b.Fatal(err)
 		}
-		return reqs
+		// Where /tokenize is is found once per Client; a run has one.
+		if _, err := c.tokenizeURL(ctx); err != nil {
+			b.Fatal(err)
+		}
+		return c
 	}
+	c := newClient()
+	var tokens int
+	for _, batch := range batches {
+		res, err := c.Loglikelihood(ctx, batch)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, r := range res {
+			tokens += r.PromptTokens
+		}
+	}
+	b.Logf("%d batches of %d prompts, %.0f prompt tokens each on average", len(batches), len(batches[0]), float64(tokens)/float64(len(batches)*len(batches[0])))
+	s.ResetRequests()
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	k := 0
+	k, prompts := 0, 0
 	for b.Loop() {
-		if _, err := c.Loglikelihood(ctx, makeBatch(k)); err != nil {
+		if fresh {
+			c = newClient()
+		} else {
+			c.memo = tokenMemo{limit: defaultMemoTokens}
+		}
+		batch := batches[k%len(batches)]
+		if _, err := c.Loglikelihood(ctx, batch); err != nil {
 			b.Fatal(err)
 		}
 		k++
+		prompts += len(batch)
 	}
 	runtime.ReadMemStats(&after)
-	b.ReportMetric(float64(k*batch)/b.Elapsed().Seconds(), "prompts/s")
+	b.ReportMetric(float64(prompts)/b.Elapsed().Seconds(), "prompts/s")
 	// Client and server share the process: this counts both.
-	b.ReportMetric(float64(after.Mallocs-before.Mallocs)/float64(k*batch), "allocs/prompt")
-}
-
-func BenchmarkLoglikelihood(b *testing.B) {
-	for _, bc := range []struct {
-		name   string
-		tokens int
-		mode   TokenizeMode
-	}{
-		{"short/tokenize", 60, TokenizeServer},
-		{"short/text_offset", 60, TokenizeTextOffset},
-		{"long/tokenize", 2500, TokenizeServer},
-		{"long/text_offset", 2500, TokenizeTextOffset},
-	} {
-		b.Run(bc.name, func(b *testing.B) { benchLoglikelihood(b, bc.tokens, bc.mode) })
-	}
+	b.ReportMetric(float64(after.Mallocs-before.Mallocs)/float64(prompts), "allocs/prompt")
+	b.ReportMetric(float64(s.Requests().Tokenize)/float64(prompts), "tokenize/prompt")
+	b.ReportMetric(0, "ns/op")
 }

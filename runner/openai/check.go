@@ -8,6 +8,7 @@ import (
 	"math"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -29,6 +30,10 @@ type ServerInfo struct {
 	// TokenBoundary is how Loglikelihood will find continuation tokens:
 	// BoundaryTokenize or BoundaryTextOffset.
 	TokenBoundary string
+	// ExactIDs says that, in tokenize mode, loglikelihood prompts go as
+	// token ids: Config.ExactIDs is set, or the server failed the probe of
+	// text prompts.
+	ExactIDs bool
 }
 
 // checkPrompt is the probe for prompt logprobs: long enough that a server
@@ -37,9 +42,13 @@ const checkPrompt = "The quick brown fox jumps over the lazy dog, twice."
 
 // Check verifies, once before a run, that the server serves the model
 // (GET /v1/models), whether it has /tokenize, and that an echo request
-// returns a logprob for every prompt token but the first. On the last
+// returns a logprob for every prompt token but the first. On that last
 // failure it returns the ServerInfo with an error wrapping
-// ErrNoPromptLogprobs.
+// ErrNoPromptLogprobs. In tokenize mode without ExactIDs it also probes
+// text prompts: a server whose tokens for a text prompt differ from its
+// /tokenize ids (it ignores add_special_tokens) or come back as text (it
+// ignores return_tokens_as_token_ids) gets token-id prompts from then on,
+// which Logf is told.
 func (c *Client) Check(ctx context.Context) (ServerInfo, error) {
 	var info ServerInfo
 	err := c.send(ctx, http.MethodGet, c.base+"/models", nil, func(b []byte) error {
@@ -87,7 +96,75 @@ func (c *Client) Check(ctx context.Context) (ServerInfo, error) {
 	if err := c.checkEcho(ctx, boundary, tokURL); err != nil {
 		return info, fmt.Errorf("check: %w", err)
 	}
+	if boundary == BoundaryTokenize {
+		if !c.cfg.ExactIDs {
+			if err := c.checkTextPrompt(ctx, tokURL); err != nil {
+				return info, fmt.Errorf("check: %w", err)
+			}
+		}
+		info.ExactIDs = c.cfg.ExactIDs || c.forceIDs.Load()
+	}
 	return info, nil
+}
+
+// checkTextPrompt sends checkPrompt as text, as Loglikelihood does by
+// default, and compares the server's tokens with /tokenize's. A mismatch or
+// a refusal of the request switches the client to token-id prompts.
+func (c *Client) checkTextPrompt(ctx context.Context, tokURL string) error {
+	special := c.cfg.AddSpecialTokens
+	want, err := c.tokenize(ctx, tokURL, checkPrompt, special)
+	if err != nil {
+		return err
+	}
+	body := c.appendEchoHead(nil)
+	body = appendString(body, checkPrompt)
+	body = append(body, `],"add_special_tokens":`...)
+	body = strconv.AppendBool(body, special)
+	body = append(body, `,"return_tokens_as_token_ids":true`...)
+	body = append(body, echoTail[1:]...)
+	var got []int32
+	err = c.post(ctx, c.base+"/completions", body, func(b []byte) error {
+		d := c.decoders.Get().(*completionDecoder)
+		defer c.decoders.Put(d)
+		if err := d.decode(b, modeText); err != nil {
+			return &badResponse{err}
+		}
+		if len(d.choices) != 1 {
+			return &badResponse{fmt.Errorf("%d choices for 1 prompt", len(d.choices))}
+		}
+		ch := &d.choices[0]
+		prompt := int(ch.lp.n) - 1 // the last entry is the generated token's
+		if d.usage.present && d.usage.completion == 0 {
+			prompt++
+		}
+		if !ch.toks.present || ch.toks.n != ch.lp.n {
+			return &badResponse{fmt.Errorf("%w: tokens and token_logprobs differ in length", errWrongLength)}
+		}
+		got = got[:0]
+		for k := 0; k < prompt; k++ {
+			id, err := d.tokenIDAt(ch, k)
+			if errors.Is(err, errTokensNotIDs) {
+				return err // final: the server ignores the field
+			} else if err != nil {
+				return &badResponse{err}
+			}
+			got = append(got, id)
+		}
+		return nil
+	})
+	var apiErr *APIError
+	switch {
+	case errors.Is(err, errTokensNotIDs):
+		c.useIDs(fmt.Sprintf("%s ignores return_tokens_as_token_ids", c.shown))
+	case errors.As(err, &apiErr) && apiErr.StatusCode >= 400 && apiErr.StatusCode < 500:
+		c.useIDs(fmt.Sprintf("%s refuses a text prompt with add_special_tokens and return_tokens_as_token_ids (%v)", c.shown, shortErr(err)))
+	case err != nil:
+		return err
+	case !slices.Equal(got, want):
+		c.useIDs(fmt.Sprintf("%s tokenizes a text prompt to %d tokens where /tokenize gives %d, or to other tokens (does it ignore add_special_tokens=%t?)",
+			c.shown, len(got), len(want), special))
+	}
+	return nil
 }
 
 func quoteAll(ss []string) []string {
@@ -124,7 +201,7 @@ func (c *Client) checkEcho(ctx context.Context, boundary, tokURL string) error {
 	err := c.post(ctx, c.base+"/completions", body, func(b []byte) error {
 		d := c.decoders.Get().(*completionDecoder)
 		defer c.decoders.Put(d)
-		if err := d.decode(b, false); err != nil {
+		if err := d.decode(b, modeIDs); err != nil {
 			return &badResponse{err}
 		}
 		if len(d.choices) != 1 {

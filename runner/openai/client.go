@@ -35,9 +35,10 @@ const (
 	// TokenizeAuto uses the server's /tokenize when it has one, else
 	// text_offset.
 	TokenizeAuto TokenizeMode = iota
-	// TokenizeServer requires /tokenize: the continuation is the tokens of
-	// context+continuation past the tokens of the context, sent as token
-	// ids (lm-eval's method, exact parity).
+	// TokenizeServer requires /tokenize: the prompt is the context's
+	// tokens followed by the tokens of context+continuation past their
+	// count, and those are the continuation (lm-eval's method, exact
+	// parity). Config.ExactIDs says how the prompts are sent.
 	TokenizeServer
 	// TokenizeTextOffset sends text and takes the prompt tokens whose
 	// text_offset falls inside the continuation.
@@ -86,10 +87,17 @@ type Config struct {
 	Chat bool
 	// Tokenize picks how continuation tokens are found (default auto).
 	Tokenize TokenizeMode
-	// AddSpecialTokens asks /tokenize to add the tokenizer's special tokens
-	// (BOS) to every text, like lm-eval's add_bos_token=True. Default
-	// false, lm-eval's default.
+	// AddSpecialTokens asks /tokenize, and /v1/completions for text
+	// prompts, to add the tokenizer's special tokens (BOS) to every text,
+	// like lm-eval's add_bos_token=True. Default false, lm-eval's default.
 	AddSpecialTokens bool
+	// ExactIDs sends every loglikelihood prompt as token ids, as lm-eval
+	// does, tokenizing each context+continuation through /tokenize: one
+	// more /tokenize call per request. By default (tokenize mode) only
+	// contexts are tokenized and context+continuation goes as text, with
+	// the server's tokens checked against lm-eval's prompt; results are the
+	// same either way.
+	ExactIDs bool
 	// Timeout bounds each HTTP request (default 5 minutes).
 	Timeout time.Duration
 	// MaxRetries is how many times a failed request is sent again (default
@@ -140,6 +148,9 @@ type Client struct {
 	tokURL      string // "" when the server has no /tokenize
 
 	maxModelLen atomic.Int64 // 0 until a server reply tells it
+	// forceIDs is set once the server is found to ignore vLLM's
+	// add_special_tokens or return_tokens_as_token_ids on text prompts.
+	forceIDs atomic.Bool
 }
 
 // New checks cfg and returns a Client. It does no I/O; see Check.
@@ -198,7 +209,8 @@ func New(cfg Config) (*Client, error) {
 // ID names the server, model and every setting that changes answers, for
 // cache keys. It holds no secret. In auto tokenize mode it cannot say which
 // method the server allows without asking it; each loglikelihood result
-// records the method used in TokenBoundary.
+// records the method used in TokenBoundary. ExactIDs is left out: it
+// changes how prompts are sent, not what is scored.
 func (c *Client) ID() string {
 	return fmt.Sprintf("openai %s model=%s chat=%t tokenize=%s add_special_tokens=%t",
 		c.shown, c.cfg.Model, c.cfg.Chat, c.cfg.Tokenize, c.cfg.AddSpecialTokens)

@@ -48,24 +48,25 @@ func moveSpace(ctx, cont string) (string, string) {
 	return t, ctx[len(t):] + cont
 }
 
-// wantTokenize is the result lm-eval's method gives on the fake model:
-// tokens of context+continuation past the count of the context's tokens.
+// wantTokenize is the result lm-eval's method gives on the fake model: the
+// prompt is the context's tokens followed by the tokens of
+// context+continuation past the count of the context's tokens, and those
+// are scored.
 func wantTokenize(s *openaitest.Server, r runner.LoglikelihoodRequest, bos bool) runner.LoglikelihoodResult {
 	ctx, cont := moveSpace(r.Context, r.Continuation)
 	var prefix []int
-	if bos {
+	if bos || ctx == "" {
 		prefix = []int{openaitest.BOS}
 	}
-	var whole []int
-	n := len(prefix) + len(s.Tokenize(ctx))
+	ctxToks := append(slices.Clone(prefix), s.Tokenize(ctx)...)
+	var contToks []int
 	if ctx == "" {
-		whole = append(prefix, s.Tokenize(cont)...)
+		contToks = s.Tokenize(cont)
 	} else {
-		whole = append(prefix, s.Tokenize(ctx+cont)...)
+		contToks = append(slices.Clone(prefix), s.Tokenize(ctx+cont)...)[len(ctxToks):]
 	}
-	n = min(n, len(whole))
-	lp, greedy := s.Score(whole[:n], whole[n:])
-	return runner.LoglikelihoodResult{LogProb: lp, IsGreedy: greedy, ContinuationTokens: len(whole) - n, PromptTokens: len(whole), TokenBoundary: BoundaryTokenize}
+	lp, greedy := s.Score(ctxToks, contToks)
+	return runner.LoglikelihoodResult{LogProb: lp, IsGreedy: greedy, ContinuationTokens: len(contToks), PromptTokens: len(ctxToks) + len(contToks), TokenBoundary: BoundaryTokenize}
 }
 
 // wantTextOffset takes the prompt tokens that start inside the
@@ -100,17 +101,31 @@ var llCases = []runner.LoglikelihoodRequest{
 }
 
 // mergeCase is one where the context's last word and the continuation
-// merge into one token, so the two methods part ways.
+// merge into one token, so the two methods part ways, and lm-eval's prompt
+// (the context's tokens, then the whole's past their count) is not the
+// tokens of context+continuation.
 var mergeCase = runner.LoglikelihoodRequest{Context: "The answer is (Hel", Continuation: "lo) world"}
+
+// mergeCases have seams inside a token in other ways: the whole's tokens
+// up to the context's count end in another token than the context's.
+var mergeCases = []runner.LoglikelihoodRequest{
+	mergeCase,
+	{Context: "The word is ab", Continuation: "cd."},
+	{Context: "Total: 12", Continuation: "34 apples"},
+}
 
 func TestLoglikelihoodMatchesModel(t *testing.T) {
 	for _, bos := range []bool{false, true} {
 		s := openaitest.NewServer(openaitest.Options{AddBOS: bos})
 		t.Cleanup(s.Close)
-		reqs := append(slices.Clone(llCases), mergeCase)
-		for _, mode := range []TokenizeMode{TokenizeServer, TokenizeTextOffset} {
-			t.Run(fmt.Sprintf("bos=%t/%s", bos, mode), func(t *testing.T) {
-				c := newClient(t, s, func(cfg *Config) { cfg.Tokenize = mode })
+		reqs := append(slices.Clone(llCases), mergeCases...)
+		for _, tc := range []struct {
+			mode     TokenizeMode
+			exactIDs bool
+		}{{TokenizeServer, false}, {TokenizeServer, true}, {TokenizeTextOffset, false}} {
+			mode := tc.mode
+			t.Run(fmt.Sprintf("bos=%t/%s/exact_ids=%t", bos, mode, tc.exactIDs), func(t *testing.T) {
+				c := newClient(t, s, func(cfg *Config) { cfg.Tokenize = mode; cfg.ExactIDs = tc.exactIDs })
 				got, err := c.Loglikelihood(context.Background(), reqs)
 				if err != nil {
 					t.Fatal(err)
@@ -234,32 +249,42 @@ func TestLoglikelihoodIndependentOfBatch(t *testing.T) {
 }
 
 func TestTokenizeMemo(t *testing.T) {
-	s := openaitest.NewServer(openaitest.Options{})
-	defer s.Close()
-	c := newClient(t, s, func(c *Config) { c.Tokenize = TokenizeServer })
 	question := "Question: Which gas do plants absorb?\nAnswer:"
 	var reqs []runner.LoglikelihoodRequest
 	for _, choice := range []string{" oxygen", " carbon dioxide", " nitrogen", " helium"} {
 		reqs = append(reqs, runner.LoglikelihoodRequest{Context: question, Continuation: choice})
 	}
-	ctx := context.Background()
-	if _, err := c.Loglikelihood(ctx, reqs); err != nil {
-		t.Fatal(err)
-	}
-	first := s.Requests()
-	// One probe, the shared context once, each choice's whole prompt once.
-	if want := 1 + 1 + len(reqs); first.Tokenize != want {
-		t.Errorf("first call: %d /tokenize requests, want %d", first.Tokenize, want)
-	}
-	if _, err := c.Loglikelihood(ctx, reqs); err != nil {
-		t.Fatal(err)
-	}
-	second := s.Requests()
-	if second.Tokenize != first.Tokenize {
-		t.Errorf("second call sent %d more /tokenize requests, want 0", second.Tokenize-first.Tokenize)
-	}
-	if second.Completions != first.Completions+1 {
-		t.Errorf("second call sent %d completions requests, want 1", second.Completions-first.Completions)
+	for _, tc := range []struct {
+		name     string
+		exactIDs bool
+		want     int // /tokenize calls of the first call
+	}{
+		{"text prompts", false, 1 + 1},         // the probe, the shared context once
+		{"exact ids", true, 1 + 1 + len(reqs)}, // and each choice's whole prompt
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := openaitest.NewServer(openaitest.Options{})
+			defer s.Close()
+			c := newClient(t, s, func(c *Config) { c.Tokenize = TokenizeServer; c.ExactIDs = tc.exactIDs })
+			ctx := context.Background()
+			if _, err := c.Loglikelihood(ctx, reqs); err != nil {
+				t.Fatal(err)
+			}
+			first := s.Requests()
+			if first.Tokenize != tc.want {
+				t.Errorf("first call: %d /tokenize requests, want %d", first.Tokenize, tc.want)
+			}
+			if _, err := c.Loglikelihood(ctx, reqs); err != nil {
+				t.Fatal(err)
+			}
+			second := s.Requests()
+			if second.Tokenize != first.Tokenize {
+				t.Errorf("second call sent %d more /tokenize requests, want 0", second.Tokenize-first.Tokenize)
+			}
+			if second.Completions != first.Completions+1 {
+				t.Errorf("second call sent %d completions requests, want 1", second.Completions-first.Completions)
+			}
+		})
 	}
 }
 
@@ -279,8 +304,8 @@ func TestTokenizeMemoConcurrent(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if got := s.Requests().Tokenize; got != 3 {
-		t.Errorf("8 concurrent identical calls sent %d /tokenize requests, want 3 (probe, context, whole)", got)
+	if got := s.Requests().Tokenize; got != 2 {
+		t.Errorf("8 concurrent identical calls sent %d /tokenize requests, want 2 (probe, context)", got)
 	}
 }
 
@@ -298,15 +323,16 @@ func TestTokenizeFailuresNotKept(t *testing.T) {
 	if _, err := c.Loglikelihood(ctx, llCases[1:2]); err != nil {
 		t.Fatal(err)
 	}
+	// Case 1's context is case 0's once its space has moved: take case 2.
 	s.InjectFaults(openaitest.Faults{Path: "/tokenize", Status: 400, Count: 1})
-	if _, err := c.Loglikelihood(ctx, llCases[:1]); err == nil || !strings.Contains(err.Error(), "tokenizing") {
+	if _, err := c.Loglikelihood(ctx, llCases[2:3]); err == nil || !strings.Contains(err.Error(), "tokenizing") {
 		t.Fatalf("error %v, want a failed tokenization", err)
 	}
-	got, err := c.Loglikelihood(ctx, llCases[:1])
+	got, err := c.Loglikelihood(ctx, llCases[2:3])
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(wantTokenize(s, llCases[0], false), got[0], approx); diff != "" {
+	if diff := cmp.Diff(wantTokenize(s, llCases[2], false), got[0], approx); diff != "" {
 		t.Errorf("after the faults (-want +got):\n%s", diff)
 	}
 }
@@ -400,17 +426,51 @@ func TestContextTooLong(t *testing.T) {
 	s := openaitest.NewServer(openaitest.Options{MaxModelLen: 32})
 	defer s.Close()
 	long := runner.LoglikelihoodRequest{Context: strings.Repeat("many words here ", 20), Continuation: " end"}
-	_, err := newClient(t, s, func(c *Config) { c.Tokenize = TokenizeServer }).Loglikelihood(context.Background(), []runner.LoglikelihoodRequest{llCases[0], long})
-	var tooLong *ContextTooLongError
-	if !errors.As(err, &tooLong) {
-		t.Fatalf("error %v, want a *ContextTooLongError", err)
+	longCtx := len(s.Tokenize(strings.TrimSpace(long.Context)))
+	// edge's context fits with one more token, but its whole prompt does not.
+	edge := runner.LoglikelihoodRequest{Continuation: " and a few more words"}
+	for n := 1; len(s.Tokenize(edge.Context)) < 30; n++ {
+		edge.Context = strings.Repeat("word ", n)
 	}
-	if tooLong.Request != 1 || tooLong.MaxModelLen != 32 {
-		t.Errorf("got %+v, want request 1 and max 32", tooLong)
+	edge.Context = strings.TrimSpace(edge.Context)
+	edgeWhole := len(s.Tokenize(edge.Context + edge.Continuation))
+	for _, tc := range []struct {
+		name     string
+		exactIDs bool
+		req      runner.LoglikelihoodRequest
+		want     *ContextTooLongError // nil: the server's 400
+	}{
+		{"text prompt", false, long, &ContextTooLongError{Request: 1, Tokens: longCtx + 1, MaxModelLen: 32, AtLeast: true}},
+		{"exact ids", true, long, &ContextTooLongError{Request: 1, Tokens: len(s.Tokenize(long.Context + long.Continuation)), MaxModelLen: 32}},
+		{"text prompt, context fits", false, edge, nil},
+		{"exact ids, context fits", true, edge, &ContextTooLongError{Request: 1, Tokens: edgeWhole, MaxModelLen: 32}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s.ResetRequests()
+			c := newClient(t, s, func(c *Config) { c.Tokenize = TokenizeServer; c.ExactIDs = tc.exactIDs })
+			_, err := c.Loglikelihood(context.Background(), []runner.LoglikelihoodRequest{llCases[0], tc.req})
+			if tc.want == nil {
+				var apiErr *APIError
+				if !errors.As(err, &apiErr) || apiErr.StatusCode != 400 || s.Requests().Completions != 1 {
+					t.Fatalf("error %v after %d completions requests, want the server's 400 after 1", err, s.Requests().Completions)
+				}
+				return
+			}
+			var tooLong *ContextTooLongError
+			if !errors.As(err, &tooLong) {
+				t.Fatalf("error %v, want a *ContextTooLongError", err)
+			}
+			if diff := cmp.Diff(tc.want, tooLong); diff != "" {
+				t.Errorf("error (-want +got):\n%s", diff)
+			}
+			if n := s.Requests().Completions; n != 0 {
+				t.Errorf("%d completions requests, want none", n)
+			}
+		})
 	}
 	// Without /tokenize the server's own 400 says so, and is not retried.
 	s.ResetRequests()
-	_, err = newClient(t, s, func(c *Config) { c.Tokenize = TokenizeTextOffset }).Loglikelihood(context.Background(), []runner.LoglikelihoodRequest{long})
+	_, err := newClient(t, s, func(c *Config) { c.Tokenize = TokenizeTextOffset }).Loglikelihood(context.Background(), []runner.LoglikelihoodRequest{long})
 	var apiErr *APIError
 	if !errors.As(err, &apiErr) || apiErr.StatusCode != 400 || !strings.Contains(apiErr.Message, "maximum context length is 32") {
 		t.Fatalf("error %v, want the server's 400 about the context length", err)
@@ -731,38 +791,53 @@ func TestGenerateFailsWhole(t *testing.T) {
 }
 
 func TestCheck(t *testing.T) {
+	vllm := ServerInfo{Models: []string{"parity-test"}, MaxModelLen: 4096, HasTokenize: true, TokenBoundary: BoundaryTokenize}
+	ids := vllm
+	ids.ExactIDs = true
 	for _, tc := range []struct {
-		name    string
-		opts    openaitest.Options
-		mode    TokenizeMode
-		model   string
-		want    ServerInfo
-		errIs   error
-		errText string
+		name     string
+		opts     openaitest.Options
+		mode     TokenizeMode
+		model    string
+		exactIDs bool
+		want     ServerInfo
+		errIs    error
+		errText  string
+		wantLog  string // in the one line Logf hears; "" for none
 	}{
-		{"vllm", openaitest.Options{MaxModelLen: 2048}, TokenizeAuto, "",
-			ServerInfo{Models: []string{"parity-test"}, MaxModelLen: 2048, HasTokenize: true, TokenBoundary: BoundaryTokenize}, nil, ""},
-		{"no tokenize", openaitest.Options{NoTokenize: true}, TokenizeAuto, "",
-			ServerInfo{Models: []string{"parity-test"}, MaxModelLen: 4096, TokenBoundary: BoundaryTextOffset}, nil, ""},
-		{"text_offset with bos", openaitest.Options{AddBOS: true}, TokenizeTextOffset, "",
-			ServerInfo{Models: []string{"parity-test"}, MaxModelLen: 4096, HasTokenize: true, TokenBoundary: BoundaryTextOffset}, nil, ""},
-		{"no prompt logprobs", openaitest.Options{NoPromptLogprobs: true}, TokenizeAuto, "",
-			ServerInfo{Models: []string{"parity-test"}, MaxModelLen: 4096, HasTokenize: true, TokenBoundary: BoundaryTokenize},
-			ErrNoPromptLogprobs, "does not return prompt logprobs with echo=true (got 0 of %d)"},
-		{"no prompt logprobs, text", openaitest.Options{NoPromptLogprobs: true, NoTokenize: true}, TokenizeAuto, "",
+		{"vllm", openaitest.Options{MaxModelLen: 2048}, TokenizeAuto, "", false,
+			ServerInfo{Models: []string{"parity-test"}, MaxModelLen: 2048, HasTokenize: true, TokenBoundary: BoundaryTokenize}, nil, "", ""},
+		{"vllm with bos", openaitest.Options{AddBOS: true}, TokenizeServer, "", false, vllm, nil, "", ""},
+		{"exact ids asked", openaitest.Options{}, TokenizeAuto, "", true, ids, nil, "", ""},
+		{"ignores add_special_tokens", openaitest.Options{AddBOS: true, IgnoreAddSpecialTokens: true}, TokenizeAuto, "", false,
+			ids, nil, "", "tokenizes a text prompt to %d tokens where /tokenize gives %d"},
+		// Without BOS the field changes nothing, so ignoring it is harmless.
+		{"ignores add_special_tokens, no bos", openaitest.Options{IgnoreAddSpecialTokens: true}, TokenizeAuto, "", false, vllm, nil, "", ""},
+		{"ignores return_tokens_as_token_ids", openaitest.Options{IgnoreTokensAsIDs: true}, TokenizeAuto, "", false,
+			ids, nil, "", "ignores return_tokens_as_token_ids"},
+		{"no tokenize", openaitest.Options{NoTokenize: true}, TokenizeAuto, "", false,
+			ServerInfo{Models: []string{"parity-test"}, MaxModelLen: 4096, TokenBoundary: BoundaryTextOffset}, nil, "", ""},
+		{"text_offset with bos", openaitest.Options{AddBOS: true}, TokenizeTextOffset, "", false,
+			ServerInfo{Models: []string{"parity-test"}, MaxModelLen: 4096, HasTokenize: true, TokenBoundary: BoundaryTextOffset}, nil, "", ""},
+		{"no prompt logprobs", openaitest.Options{NoPromptLogprobs: true}, TokenizeAuto, "", false,
+			vllm, ErrNoPromptLogprobs, "does not return prompt logprobs with echo=true (got 0 of %d)", ""},
+		{"no prompt logprobs, text", openaitest.Options{NoPromptLogprobs: true, NoTokenize: true}, TokenizeAuto, "", false,
 			ServerInfo{Models: []string{"parity-test"}, MaxModelLen: 4096, TokenBoundary: BoundaryTextOffset},
-			ErrNoPromptLogprobs, "(got 0 of %d)"},
-		{"unknown model", openaitest.Options{}, TokenizeAuto, "llama",
-			ServerInfo{Models: []string{"parity-test"}}, ErrUnknownModel, `serves "parity-test", not "llama"`},
+			ErrNoPromptLogprobs, "(got 0 of %d)", ""},
+		{"unknown model", openaitest.Options{}, TokenizeAuto, "llama", false,
+			ServerInfo{Models: []string{"parity-test"}}, ErrUnknownModel, `serves "parity-test", not "llama"`, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := openaitest.NewServer(tc.opts)
 			defer s.Close()
+			var logs []string
 			c := newClient(t, s, func(c *Config) {
 				c.Tokenize = tc.mode
+				c.ExactIDs = tc.exactIDs
 				if tc.model != "" {
 					c.Model = tc.model
 				}
+				c.Logf = func(f string, a ...any) { logs = append(logs, fmt.Sprintf(f, a...)) }
 			})
 			got, err := c.Check(context.Background())
 			if tc.errIs == nil && err != nil {
@@ -778,7 +853,177 @@ func TestCheck(t *testing.T) {
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("info (-want +got):\n%s", diff)
 			}
+			if strings.Contains(tc.wantLog, "%d") {
+				// The server's tokens are /tokenize's plus BOS.
+				n := len(s.Tokenize(checkPrompt))
+				tc.wantLog = fmt.Sprintf(tc.wantLog, n+1, n)
+			}
+			switch {
+			case tc.wantLog == "" && len(logs) > 0:
+				t.Errorf("Logf heard %q, want nothing", logs)
+			case tc.wantLog != "" && (len(logs) != 1 || !strings.Contains(logs[0], tc.wantLog)):
+				t.Errorf("Logf heard %q, want one line containing %q", logs, tc.wantLog)
+			}
 		})
+	}
+}
+
+// TestTextPromptsMatchExactIDs checks that sending context+continuation as
+// text, with only contexts tokenized, gives exactly the results of lm-eval's
+// token-id prompts, seams inside a token included, and costs one /tokenize
+// call per distinct context (plus one per whole text whose seam merges
+// tokens, sent again as ids).
+func TestTextPromptsMatchExactIDs(t *testing.T) {
+	// Each merge case really has a seam inside a token on the fake
+	// tokenizer; otherwise this test proves nothing about them.
+	probe := openaitest.NewServer(openaitest.Options{})
+	for _, r := range mergeCases {
+		ctx, cont := moveSpace(r.Context, r.Continuation)
+		ct, whole := probe.Tokenize(ctx), probe.Tokenize(ctx+cont)
+		if len(whole) <= len(ct) || slices.Equal(whole[:len(ct)], ct) {
+			t.Fatalf("merge case %q+%q: the whole's tokens %v begin with the context's %v", ctx, cont, whole, ct)
+		}
+	}
+	probe.Close()
+	// Four choices a question, as MMLU and ARC ask.
+	var mc []runner.LoglikelihoodRequest
+	for q := range 3 {
+		for _, choice := range []string{" A", " B", " C", " D"} {
+			mc = append(mc, runner.LoglikelihoodRequest{Context: fmt.Sprintf("Question %d: which letter?\nAnswer:", q), Continuation: choice})
+		}
+	}
+	distinct := func(reqs []runner.LoglikelihoodRequest, whole bool) int {
+		seen := map[string]bool{}
+		for _, r := range reqs {
+			ctx, cont := moveSpace(r.Context, r.Continuation)
+			if whole {
+				ctx += "\x00" + cont
+			}
+			seen[ctx] = true
+		}
+		return len(seen)
+	}
+	for _, tc := range []struct {
+		name    string
+		reqs    []runner.LoglikelihoodRequest
+		merges  int // prompts sent again as ids
+		bos     bool
+		special bool
+	}{
+		{"aligned", llCases, 0, false, false},
+		{"four choices", mc, 0, false, false},
+		{"merged", mergeCases, len(mergeCases), false, false},
+		{"mixed", append(slices.Clone(mc), mergeCases...), len(mergeCases), false, false},
+		{"mixed, bos tokenizer", append(slices.Clone(llCases), mergeCases...), len(mergeCases), true, false},
+		{"mixed, bos added", append(slices.Clone(llCases), mergeCases...), len(mergeCases), true, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := openaitest.NewServer(openaitest.Options{AddBOS: tc.bos})
+			defer s.Close()
+			ctx := context.Background()
+			run := func(exactIDs bool) ([]runner.LoglikelihoodResult, openaitest.RequestCounts) {
+				c := newClient(t, s, func(c *Config) { c.Tokenize = TokenizeServer; c.AddSpecialTokens = tc.special; c.ExactIDs = exactIDs })
+				if _, err := c.tokenizeURL(ctx); err != nil {
+					t.Fatal(err)
+				}
+				s.ResetRequests()
+				got, err := c.Loglikelihood(ctx, tc.reqs)
+				if err != nil {
+					t.Fatalf("exact_ids=%t: %v", exactIDs, err)
+				}
+				return got, s.Requests()
+			}
+			text, textCalls := run(false)
+			exact, exactCalls := run(true)
+			if diff := cmp.Diff(exact, text); diff != "" {
+				t.Errorf("results (-exact_ids +text prompts):\n%s", diff)
+			}
+			for i, r := range tc.reqs {
+				if diff := cmp.Diff(wantTokenize(s, r, tc.special), text[i], approx); diff != "" {
+					t.Errorf("request %d against lm-eval's prompt (-want +got):\n%s", i, diff)
+				}
+			}
+			wantText := openaitest.RequestCounts{Tokenize: distinct(tc.reqs, false) + tc.merges, Completions: 1, PromptCount: len(tc.reqs) + tc.merges}
+			if tc.merges > 0 {
+				wantText.Completions++
+			}
+			wantExact := openaitest.RequestCounts{Tokenize: distinct(tc.reqs, false) + distinct(tc.reqs, true), Completions: 1, PromptCount: len(tc.reqs)}
+			if diff := cmp.Diff(wantText, textCalls); diff != "" {
+				t.Errorf("requests with text prompts (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(wantExact, exactCalls); diff != "" {
+				t.Errorf("requests with exact ids (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestTextPromptFallback checks servers that ignore vLLM's fields when
+// Check was not called: results stay lm-eval's either way.
+func TestTextPromptFallback(t *testing.T) {
+	reqs := append(slices.Clone(llCases), mergeCases...)
+	for _, tc := range []struct {
+		name            string
+		opts            openaitest.Options
+		wantLog         string
+		wantCompletions int // of the first call
+	}{
+		// Tokens as text cannot be checked: the batch goes again as ids,
+		// and so does every later one.
+		{"tokens as text", openaitest.Options{IgnoreTokensAsIDs: true}, "ignores return_tokens_as_token_ids", 2},
+		// BOS in front of every text prompt: no prompt's tokens begin with
+		// its context's, so all go again as ids.
+		{"add_special_tokens ignored", openaitest.Options{AddBOS: true, IgnoreAddSpecialTokens: true}, "", 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := openaitest.NewServer(tc.opts)
+			defer s.Close()
+			var logs []string
+			c := newClient(t, s, func(c *Config) {
+				c.Tokenize = TokenizeServer
+				c.Logf = func(f string, a ...any) { logs = append(logs, fmt.Sprintf(f, a...)) }
+			})
+			got, err := c.Loglikelihood(context.Background(), reqs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, r := range reqs {
+				if diff := cmp.Diff(wantTokenize(s, r, false), got[i], approx); diff != "" {
+					t.Errorf("request %d (-want +got):\n%s", i, diff)
+				}
+			}
+			if n := s.Requests().Completions; n != tc.wantCompletions {
+				t.Errorf("%d completions requests, want %d", n, tc.wantCompletions)
+			}
+			switch {
+			case tc.wantLog == "" && len(logs) > 0:
+				t.Errorf("Logf heard %q, want nothing", logs)
+			case tc.wantLog != "" && (len(logs) != 1 || !strings.Contains(logs[0], tc.wantLog)):
+				t.Errorf("Logf heard %q, want one line containing %q", logs, tc.wantLog)
+			}
+		})
+	}
+}
+
+func TestNoContinuationTokens(t *testing.T) {
+	for _, r := range []runner.LoglikelihoodRequest{
+		{Context: "Hello", Continuation: ""},
+		// " a"+"b" is the one token " ab".
+		{Context: "The cat a", Continuation: "b"},
+	} {
+		for _, exactIDs := range []bool{false, true} {
+			s := openaitest.NewServer(openaitest.Options{})
+			c := newClient(t, s, func(c *Config) { c.Tokenize = TokenizeServer; c.ExactIDs = exactIDs })
+			_, err := c.Loglikelihood(context.Background(), []runner.LoglikelihoodRequest{llCases[0], r})
+			if !errors.Is(err, ErrNoContinuationTokens) || !strings.Contains(err.Error(), "request 1 ") {
+				t.Errorf("%q+%q, exact_ids=%t: error %v, want ErrNoContinuationTokens for request 1", r.Context, r.Continuation, exactIDs, err)
+			}
+			// Not a transient failure: nothing is sent more than once.
+			if n := s.Requests().Completions; n > 1 {
+				t.Errorf("%q+%q, exact_ids=%t: %d completions requests, want at most 1", r.Context, r.Continuation, exactIDs, n)
+			}
+			s.Close()
+		}
 	}
 }
 

@@ -32,20 +32,23 @@ type usage struct {
 // from a pool so that decoding a response allocates nothing once warm.
 type completionDecoder struct {
 	sc          scanner
-	wantOffsets bool
+	wantOffsets bool // record text_offset
+	wantTokens  bool // record tokens
 	starts      []int32
 	choices     []llChoice
 	usage       usage
 }
 
-// decode runs the first pass over body. Errors are *SyntaxError for
-// malformed JSON and plain errors for well-formed JSON of the wrong shape.
-func (d *completionDecoder) decode(body []byte, wantOffsets bool) error {
+// decode runs the first pass over body, recording the arrays that scoring
+// in mode reads. Errors are *SyntaxError for malformed JSON and plain errors
+// for well-formed JSON of the wrong shape.
+func (d *completionDecoder) decode(body []byte, mode llMode) error {
 	if len(body) > math.MaxInt32 {
 		return fmt.Errorf("response of %d bytes is too large", len(body))
 	}
 	d.sc = scanner{b: body}
-	d.wantOffsets = wantOffsets
+	d.wantOffsets = mode == modeTextOffset
+	d.wantTokens = mode != modeIDs
 	d.starts = d.starts[:0]
 	d.choices = d.choices[:0]
 	d.usage = usage{}
@@ -153,7 +156,7 @@ func (d *completionDecoder) logprobs(c *llChoice) error {
 				err = s.skip()
 			}
 		case "tokens":
-			if d.wantOffsets {
+			if d.wantTokens {
 				c.toks, err = d.record()
 			} else {
 				err = s.skip()
@@ -268,6 +271,35 @@ func (d *completionDecoder) topMaxAt(c *llChoice, k int) (m float64, isNull bool
 func (d *completionDecoder) offsetAt(c *llChoice, k int) (int, error) {
 	s := d.at(c.offs, k)
 	return s.integer()
+}
+
+// tokenIDPrefix starts each token of a response to
+// return_tokens_as_token_ids.
+const tokenIDPrefix = "token_id:"
+
+// tokenIDAt parses tokens[k] written as "token_id:<id>"; any other token
+// is errTokensNotIDs.
+func (d *completionDecoder) tokenIDAt(c *llChoice, k int) (int32, error) {
+	s := d.at(c.toks, k)
+	raw, escaped, err := s.stringSpan()
+	if err != nil {
+		return 0, err
+	}
+	digits := raw[min(len(raw), len(tokenIDPrefix)):]
+	if escaped || string(raw[:len(raw)-len(digits)]) != tokenIDPrefix || len(digits) == 0 || len(digits) > 10 {
+		return 0, fmt.Errorf("%w: tokens[%d] is %s", errTokensNotIDs, k, quoteShort(string(raw)))
+	}
+	var id int64
+	for _, b := range digits {
+		if b < '0' || b > '9' {
+			return 0, fmt.Errorf("%w: tokens[%d] is %s", errTokensNotIDs, k, quoteShort(string(raw)))
+		}
+		id = id*10 + int64(b-'0')
+	}
+	if id > math.MaxInt32 {
+		return 0, fmt.Errorf("tokens[%d]: token id %d out of range", k, id)
+	}
+	return int32(id), nil
 }
 
 // tokenRunesAt is the length in code points of tokens[k], the unit vLLM's

@@ -3,6 +3,7 @@ package openai
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -65,7 +66,7 @@ func TestScoreResponseTokenize(t *testing.T) {
 			c := newTestClient(t)
 			reqs := make([]runner.LoglikelihoodRequest, len(tc.plans))
 			out := make([]runner.LoglikelihoodResult, len(tc.plans))
-			if err := c.scoreResponse([]byte(tc.body), BoundaryTokenize, reqs, tc.plans, out); err != nil {
+			if err := c.scoreResponse([]byte(tc.body), modeIDs, reqs, tc.plans, out); err != nil {
 				t.Fatal(err)
 			}
 			if diff := cmp.Diff(tc.want, out); diff != "" {
@@ -106,8 +107,72 @@ func TestScoreResponseTextOffset(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			c := newTestClient(t)
 			out := make([]runner.LoglikelihoodResult, 1)
-			if err := c.scoreResponse([]byte(tc.body), BoundaryTextOffset, make([]runner.LoglikelihoodRequest, 1), []llPlan{tc.plan}, out); err != nil {
+			if err := c.scoreResponse([]byte(tc.body), modeTextOffset, make([]runner.LoglikelihoodRequest, 1), []llPlan{tc.plan}, out); err != nil {
 				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, out[0]); diff != "" {
+				t.Errorf("result (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestScoreResponseText checks text prompts answered with
+// return_tokens_as_token_ids: the prompt tokens must begin with the
+// context's, else the prompt is marked to be sent again.
+func TestScoreResponseText(t *testing.T) {
+	ids := strings.NewReplacer(`"tokens":["Answer",":"," \"B\""," \\x","\n"]`, `"tokens":["token_id:11","token_id:12","token_id:13","token_id:14","token_id:2"]`)
+	good := ids.Replace(body(choiceAt(0)))
+	withToken := func(k int, tok string) string {
+		return strings.Replace(good, fmt.Sprintf(`"token_id:%d"`, 11+k), tok, 1)
+	}
+	two := runner.LoglikelihoodResult{LogProb: -0.25 + -2.0, ContinuationTokens: 2, PromptTokens: 4, TokenBoundary: BoundaryTokenize}
+	for _, tc := range []struct {
+		name       string
+		body       string
+		ctxIDs     []int32
+		want       runner.LoglikelihoodResult
+		wantResend bool
+		errIs      error  // a final error; nil for success
+		errText    string // a *badResponse containing this
+	}{
+		{"context matches", good, []int32{11, 12}, two, false, nil, ""},
+		{"one-token context", good, []int32{11}, runner.LoglikelihoodResult{LogProb: -1.5 + -0.25 + -2.0, ContinuationTokens: 3, PromptTokens: 4, TokenBoundary: BoundaryTokenize}, false, nil, ""},
+		{"seam inside a token", good, []int32{11, 99}, runner.LoglikelihoodResult{}, true, nil, ""},
+		{"first token differs", good, []int32{1, 11}, runner.LoglikelihoodResult{}, true, nil, ""},
+		{"no token past the context", good, []int32{11, 12, 13, 14}, runner.LoglikelihoodResult{}, true, nil, ""},
+		{"tokens as text", body(choiceAt(0)), []int32{11, 12}, runner.LoglikelihoodResult{}, false, errTokensNotIDs, ""},
+		{"text past the context", withToken(2, `" \"B\""`), []int32{11, 12}, runner.LoglikelihoodResult{}, false, errTokensNotIDs, ""},
+		{"no digits", withToken(0, `"token_id:"`), []int32{11, 12}, runner.LoglikelihoodResult{}, false, errTokensNotIDs, ""},
+		{"not a number", withToken(0, `"token_id:1x"`), []int32{11, 12}, runner.LoglikelihoodResult{}, false, errTokensNotIDs, ""},
+		{"negative", withToken(0, `"token_id:-1"`), []int32{11, 12}, runner.LoglikelihoodResult{}, false, errTokensNotIDs, ""},
+		{"escaped", withToken(0, `"token_id:\u0031"`), []int32{11, 12}, runner.LoglikelihoodResult{}, false, errTokensNotIDs, ""},
+		{"out of range", withToken(0, `"token_id:4294967296"`), []int32{11, 12}, runner.LoglikelihoodResult{}, false, nil, "out of range"},
+		{"tokens missing", strings.Replace(good, `"tokens"`, `"other"`, 1), []int32{11, 12}, runner.LoglikelihoodResult{}, false, nil, "tokens are missing"},
+		{"usage disagrees", strings.Replace(good, `"prompt_tokens":4`, `"prompt_tokens":5`, 1), []int32{11, 12}, runner.LoglikelihoodResult{}, false, nil, "usage.prompt_tokens"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newTestClient(t)
+			plans := []llPlan{{ctxIDs: tc.ctxIDs, resend: !tc.wantResend}}
+			out := make([]runner.LoglikelihoodResult, 1)
+			err := c.scoreResponse([]byte(tc.body), modeText, make([]runner.LoglikelihoodRequest, 1), plans, out)
+			var bad *badResponse
+			switch {
+			case tc.errIs != nil:
+				if !errors.Is(err, tc.errIs) || errors.As(err, &bad) {
+					t.Fatalf("error %v, want a final %v", err, tc.errIs)
+				}
+				return
+			case tc.errText != "":
+				if !errors.As(err, &bad) || !strings.Contains(err.Error(), tc.errText) {
+					t.Fatalf("error %v, want a *badResponse containing %q", err, tc.errText)
+				}
+				return
+			case err != nil:
+				t.Fatal(err)
+			}
+			if plans[0].resend != tc.wantResend {
+				t.Errorf("resend %t, want %t", plans[0].resend, tc.wantResend)
 			}
 			if diff := cmp.Diff(tc.want, out[0]); diff != "" {
 				t.Errorf("result (-want +got):\n%s", diff)
@@ -145,7 +210,7 @@ func TestScoreResponseRejects(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			c := newTestClient(t)
 			out := make([]runner.LoglikelihoodResult, len(tc.plans))
-			err := c.scoreResponse([]byte(tc.body), BoundaryTokenize, make([]runner.LoglikelihoodRequest, len(tc.plans)), tc.plans, out)
+			err := c.scoreResponse([]byte(tc.body), modeIDs, make([]runner.LoglikelihoodRequest, len(tc.plans)), tc.plans, out)
 			var bad *badResponse
 			if !errors.As(err, &bad) {
 				t.Fatalf("error %v, want a *badResponse", err)
@@ -225,17 +290,17 @@ func FuzzDecodeCompletion(f *testing.F) {
 	f.Add([]byte(`{"choices":[{"index":0,"message":{"content":"hi"},"text":"x\u00e9"}]}`), 1, 0)
 	f.Fuzz(func(t *testing.T, b []byte, promptTokens, from int) {
 		c := newTestClient(t)
-		for _, boundary := range []string{BoundaryTokenize, BoundaryTextOffset} {
+		for _, mode := range []llMode{modeIDs, modeText, modeTextOffset} {
 			for n := 1; n <= 2; n++ {
 				plans := make([]llPlan, n)
 				for i := range plans {
-					plans[i] = llPlan{promptTokens: promptTokens % 4096, from: from % 4096, contRunes: from % 4096}
+					plans[i] = llPlan{promptTokens: promptTokens % 4096, from: from % 4096, contRunes: from % 4096, ctxIDs: make([]int32, (from%8+8)%8)}
 					if plans[i].from > plans[i].promptTokens || plans[i].from < 0 || plans[i].promptTokens < 0 {
 						plans[i] = llPlan{}
 					}
 				}
 				out := make([]runner.LoglikelihoodResult, n)
-				err := c.scoreResponse(b, boundary, make([]runner.LoglikelihoodRequest, n), plans, out)
+				err := c.scoreResponse(b, mode, make([]runner.LoglikelihoodRequest, n), plans, out)
 				if err == nil && !json.Valid(b) && !strings.Contains(string(b), "NaN") && !strings.Contains(string(b), "Infinity") {
 					t.Fatalf("accepted invalid JSON %q", b)
 				}

@@ -152,3 +152,18 @@ func FuzzScanner(f *testing.F) {
 		}
 	})
 }
+
+func TestAppendString2(t *testing.T) {
+	for _, tc := range [][2]string{
+		{"Answer:", " A"},
+		{"", ""},
+		{"quote \"", "\\ and \n"},
+		{"caf\xc3", "\xa9 split rune"},
+		{"bad \xff", "\xfe bytes"},
+	} {
+		want := string(appendString(nil, tc[0]+tc[1]))
+		if got := string(appendString2(nil, tc[0], tc[1])); got != want {
+			t.Errorf("appendString2(%q, %q) = %s, want %s", tc[0], tc[1], got, want)
+		}
+	}
+}

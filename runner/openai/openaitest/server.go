@@ -34,10 +34,17 @@ type Options struct {
 	// APIKey, when set, is required as "Authorization: Bearer <key>" on
 	// /v1 paths (vLLM leaves /tokenize open).
 	APIKey string
-	// AddBOS makes text prompts, and /tokenize with add_special_tokens
-	// (vLLM's default there), begin with the BOS token, as Llama's tokenizer
-	// does.
+	// AddBOS makes text prompts, and /tokenize, begin with the BOS token
+	// when add_special_tokens is true (vLLM's default for both), as Llama's
+	// tokenizer does.
 	AddBOS bool
+	// IgnoreAddSpecialTokens makes /v1/completions ignore add_special_tokens
+	// and always add special tokens to text prompts, like OpenAI-compatible
+	// servers without vLLM's extension fields.
+	IgnoreAddSpecialTokens bool
+	// IgnoreTokensAsIDs makes /v1/completions ignore
+	// return_tokens_as_token_ids and always send tokens as text.
+	IgnoreTokensAsIDs bool
 	// NoTokenize makes /tokenize and /detokenize answer 404, like servers
 	// without vLLM's extensions.
 	NoTokenize bool
@@ -60,6 +67,13 @@ type Options struct {
 	Generate func(prompt string) string
 	// Observe, if set, sees every request's path and body.
 	Observe func(path string, body []byte)
+	// Memo makes the server remember each 200 answer by path and request
+	// body, and answer a repeated request from memory, so that a benchmark
+	// of a client measures the client rather than the fake model. Remembered
+	// answers repeat their "id" and "created"; streamed chat answers are not
+	// remembered. Counts, faults, delays and the API key check apply as
+	// usual.
+	Memo bool
 }
 
 // Faults make the next requests fail. Status faults are used first, then
@@ -109,6 +123,16 @@ type Server struct {
 	mu     sync.Mutex
 	counts RequestCounts
 	faults Faults
+
+	memoMu sync.RWMutex
+	memo   map[string]map[string]memoAnswer // path, then request body
+}
+
+// memoAnswer is a remembered answer and the prompts it recorded, which a
+// repeat records again.
+type memoAnswer struct {
+	body    []byte
+	prompts []string
 }
 
 // NewServer starts a Server on 127.0.0.1 at a free port.
@@ -119,7 +143,7 @@ func NewServer(opts Options) *Server {
 	if opts.MaxModelLen <= 0 {
 		opts.MaxModelLen = 4096
 	}
-	s := &Server{opts: opts}
+	s := &Server{opts: opts, memo: make(map[string]map[string]memoAnswer)}
 	s.bufs.New = func() any { b := make([]byte, 0, 64<<10); return &b }
 	s.ts = httptest.NewServer(s)
 	return s
@@ -163,8 +187,9 @@ func (s *Server) InjectFaults(f Faults) {
 // Tokenize is the fake tokenizer, without special tokens.
 func (s *Server) Tokenize(text string) []int { return tokenize(text, nil) }
 
-// PromptTokens is how the server tokenizes a text prompt: Tokenize plus BOS
-// in front when Options.AddBOS is set.
+// PromptTokens is how the server tokenizes a text prompt by default:
+// Tokenize plus BOS in front when Options.AddBOS is set (and the request
+// does not set add_special_tokens to false).
 func (s *Server) PromptTokens(text string) []int {
 	var out []int
 	if s.opts.AddBOS {
@@ -298,9 +323,26 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	if s.opts.Memo {
+		s.memoMu.RLock()
+		a, ok := s.memo[path][string(body)]
+		s.memoMu.RUnlock()
+		if ok {
+			for _, p := range a.prompts {
+				s.recordPrompt(p)
+			}
+			writeBody(w, http.StatusOK, a.body, f.mode)
+			return
+		}
+	}
+
 	bp := s.bufs.Get().(*[]byte)
 	defer func() { *bp = (*bp)[:0]; s.bufs.Put(bp) }()
 	out := (*bp)[:0]
+	var rec *[]string // the prompts this answer records, when memoising
+	if s.opts.Memo {
+		rec = new([]string)
+	}
 
 	tokPrefix := ""
 	if s.opts.TokenizeUnderV1 {
@@ -310,10 +352,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var herr *httpError
 	switch {
 	case path == "/v1/completions" && method == http.MethodPost:
-		out, herr = s.completions(out, body)
+		out, herr = s.completions(out, body, rec)
 	case path == "/v1/chat/completions" && method == http.MethodPost:
 		var streamed bool
-		out, streamed, herr = s.chat(w, r.Context(), out, body)
+		out, streamed, herr = s.chat(w, r.Context(), out, body, rec)
 		if streamed {
 			return
 		}
@@ -331,7 +373,22 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	*bp = out
+	if s.opts.Memo {
+		s.remember(path, body, out, *rec)
+	}
 	writeBody(w, http.StatusOK, out, f.mode)
+}
+
+// remember stores an answer for Options.Memo.
+func (s *Server) remember(path string, body, out []byte, prompts []string) {
+	s.memoMu.Lock()
+	defer s.memoMu.Unlock()
+	byBody := s.memo[path]
+	if byBody == nil {
+		byBody = make(map[string]memoAnswer)
+		s.memo[path] = byBody
+	}
+	byBody[string(body)] = memoAnswer{body: append([]byte(nil), out...), prompts: prompts}
 }
 
 func writeBody(w http.ResponseWriter, status int, body []byte, mode faultMode) {
@@ -368,8 +425,10 @@ type prompt struct {
 }
 
 // parsePrompts accepts every shape /v1/completions takes: a string, a list
-// of strings, a list of token ids, or a list of lists of token ids.
-func (s *Server) parsePrompts(raw json.RawMessage) ([]prompt, *httpError) {
+// of strings, a list of token ids, or a list of lists of token ids. Text
+// prompts get BOS when special is set; token-id prompts are taken as they
+// are, as vLLM does.
+func (s *Server) parsePrompts(raw json.RawMessage, special bool) ([]prompt, *httpError) {
 	raw = trimSpace(raw)
 	if len(raw) == 0 || string(raw) == "null" {
 		return nil, badRequest("prompt is required")
@@ -417,7 +476,10 @@ func (s *Server) parsePrompts(raw json.RawMessage) ([]prompt, *httpError) {
 	for i := range out {
 		p := &out[i]
 		if p.ids == nil {
-			p.ids = s.PromptTokens(p.text)
+			if special && s.opts.AddBOS {
+				p.ids = append(p.ids, BOS)
+			}
+			p.ids = tokenize(p.text, p.ids)
 		} else {
 			// The prompt's text, as the model's answer sees it, leaves out
 			// special tokens: a token-id prompt then answers exactly as the
@@ -588,9 +650,12 @@ type completionRequest struct {
 	Stop        json.RawMessage `json:"stop"`
 	N           *int            `json:"n"`
 	Stream      bool            `json:"stream"`
+	// vLLM's extensions.
+	AddSpecialTokens       *bool `json:"add_special_tokens"`
+	ReturnTokensAsTokenIDs *bool `json:"return_tokens_as_token_ids"`
 }
 
-func (s *Server) completions(b []byte, body []byte) ([]byte, *httpError) {
+func (s *Server) completions(b []byte, body []byte, rec *[]string) ([]byte, *httpError) {
 	var req completionRequest
 	if err := json.Unmarshal(body, &req); err != nil {
 		return b, badRequest("invalid request body: %v", err)
@@ -607,7 +672,12 @@ func (s *Server) completions(b []byte, body []byte) ([]byte, *httpError) {
 	if req.Logprobs != nil && (*req.Logprobs < 0 || *req.Logprobs > 20) {
 		return b, badRequest("logprobs must be between 0 and 20")
 	}
-	prompts, e := s.parsePrompts(req.Prompt)
+	special := true // vLLM's default for completions
+	if req.AddSpecialTokens != nil && !s.opts.IgnoreAddSpecialTokens {
+		special = *req.AddSpecialTokens
+	}
+	asIDs := req.ReturnTokensAsTokenIDs != nil && *req.ReturnTokensAsTokenIDs && !s.opts.IgnoreTokensAsIDs
+	prompts, e := s.parsePrompts(req.Prompt, special)
 	if e != nil {
 		return b, e
 	}
@@ -644,6 +714,9 @@ func (s *Server) completions(b []byte, body []byte) ([]byte, *httpError) {
 		}
 		p := prompts[i]
 		s.recordPrompt(p.text)
+		if rec != nil {
+			*rec = append(*rec, p.text)
+		}
 		g := generation{finish: "length"}
 		if maxTokens > 0 {
 			g = s.generate(p.text, maxTokens, stops)
@@ -674,7 +747,7 @@ func (s *Server) completions(b []byte, body []byte) ([]byte, *httpError) {
 			} else {
 				toks = append([]int{p.ids[len(p.ids)-1]}, g.ids...)
 			}
-			b = appendLogprobs(b, toks, withPrompt, *req.Logprobs, &sc)
+			b = appendLogprobs(b, toks, withPrompt, *req.Logprobs, asIDs, &sc)
 		}
 		b = append(b, `,"finish_reason":`...)
 		b = appendString(b, g.finish)
@@ -689,8 +762,9 @@ func (s *Server) completions(b []byte, body []byte) ([]byte, *httpError) {
 // appendLogprobs writes a completions logprobs object for toks. When
 // withFirst is set toks[0] is reported too (with null log-probabilities, as
 // vLLM reports a prompt's first token); otherwise toks[0] only conditions
-// toks[1].
-func appendLogprobs(b []byte, toks []int, withFirst bool, n int, sc *scratch) []byte {
+// toks[1]. With asIDs, tokens and the keys of top_logprobs are written as
+// "token_id:<id>", as vLLM writes them for return_tokens_as_token_ids.
+func appendLogprobs(b []byte, toks []int, withFirst bool, n int, asIDs bool, sc *scratch) []byte {
 	start := 1
 	if withFirst {
 		start = 0
@@ -702,7 +776,7 @@ func appendLogprobs(b []byte, toks []int, withFirst bool, n int, sc *scratch) []
 	sc.text = sc.text[:0]
 	sc.textEnds = sc.textEnds[:0]
 	for i := start; i < len(toks); i++ {
-		sc.text, _ = appendToken(sc.text, toks[i])
+		sc.text = appendTokenString(sc.text, toks[i], asIDs)
 		sc.textEnds = append(sc.textEnds, int32(len(sc.text)))
 		if i == 0 {
 			sc.ends = append(sc.ends, int32(len(sc.num)))
@@ -754,7 +828,7 @@ func appendLogprobs(b []byte, toks []int, withFirst bool, n int, sc *scratch) []
 		b = appendString(b, string(text(k)))
 	}
 	b = append(b, `],"top_logprobs":[`...)
-	var alt [8]byte
+	var alt [24]byte
 	for k := range sc.ends {
 		i := k + start
 		if k > 0 {
@@ -774,7 +848,7 @@ func appendLogprobs(b []byte, toks []int, withFirst bool, n int, sc *scratch) []
 			if r[a] == toks[i] {
 				continue
 			}
-			at, _ := appendToken(alt[:0], r[a])
+			at := appendTokenString(alt[:0], r[a], asIDs)
 			b = append(b, ',')
 			b = appendString(b, string(at))
 			b = append(b, ':')
@@ -783,6 +857,17 @@ func appendLogprobs(b []byte, toks []int, withFirst bool, n int, sc *scratch) []
 		b = append(b, '}')
 	}
 	return append(b, "]}"...)
+}
+
+// appendTokenString writes a token as the tokens array of a logprobs object
+// shows it: its text, or with asIDs "token_id:<id>". Text offsets then count
+// the code points of these strings, as vLLM's do.
+func appendTokenString(b []byte, id int, asIDs bool) []byte {
+	if asIDs {
+		return strconv.AppendInt(append(b, "token_id:"...), int64(id), 10)
+	}
+	b, _ = appendToken(b, id)
+	return b
 }
 
 // scratch is per-response working space.
@@ -868,7 +953,7 @@ func messageText(raw json.RawMessage) (string, error) {
 	return sb.String(), nil
 }
 
-func (s *Server) chat(w http.ResponseWriter, ctx context.Context, b []byte, body []byte) ([]byte, bool, *httpError) {
+func (s *Server) chat(w http.ResponseWriter, ctx context.Context, b []byte, body []byte, rec *[]string) ([]byte, bool, *httpError) {
 	var req chatRequest
 	if err := json.Unmarshal(body, &req); err != nil {
 		return b, false, badRequest("invalid request body: %v", err)
@@ -905,6 +990,9 @@ func (s *Server) chat(w http.ResponseWriter, ctx context.Context, b []byte, body
 		return b, false, e
 	}
 	s.recordPrompt(text)
+	if rec != nil {
+		*rec = append(*rec, text)
+	}
 	g := s.generate(text, maxTokens, stops)
 	id := s.nextID.Add(1)
 	created := time.Now().Unix()

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -417,5 +418,113 @@ func TestFaults(t *testing.T) {
 	}
 	if got := s.Requests().Models; got != 4 {
 		t.Errorf("%d models requests counted, want 4", got)
+	}
+}
+
+// TestCompletionsTextPromptOptions checks vLLM's add_special_tokens and
+// return_tokens_as_token_ids on text prompts, and the options that make the
+// server ignore them.
+func TestCompletionsTextPromptOptions(t *testing.T) {
+	const text = "Hi there, friend"
+	plain := tokenize(text, nil)
+	withBOS := append([]int{BOS}, plain...)
+	asText := func(ids []int) []string {
+		var out []string
+		for _, id := range ids {
+			p, _ := tokenText(id)
+			out = append(out, p)
+		}
+		return out
+	}
+	asIDs := func(ids []int) []string {
+		var out []string
+		for _, id := range ids {
+			out = append(out, "token_id:"+strconv.Itoa(id))
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name   string
+		opts   Options
+		extra  string
+		tokens []string // the prompt's tokens as echoed
+	}{
+		{"default adds BOS", Options{AddBOS: true}, ``, asText(withBOS)},
+		{"add_special_tokens false", Options{AddBOS: true}, `,"add_special_tokens":false`, asText(plain)},
+		{"add_special_tokens true", Options{AddBOS: true}, `,"add_special_tokens":true`, asText(withBOS)},
+		{"no BOS in the tokenizer", Options{}, `,"add_special_tokens":true`, asText(plain)},
+		{"ignored add_special_tokens", Options{AddBOS: true, IgnoreAddSpecialTokens: true}, `,"add_special_tokens":false`, asText(withBOS)},
+		{"token ids", Options{}, `,"return_tokens_as_token_ids":true`, asIDs(plain)},
+		{"token ids with BOS", Options{AddBOS: true}, `,"return_tokens_as_token_ids":true`, asIDs(withBOS)},
+		{"ignored token ids", Options{IgnoreTokensAsIDs: true}, `,"return_tokens_as_token_ids":true`, asText(plain)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := NewServer(tc.opts)
+			defer s.Close()
+			code, b := post(t, s.URL()+"/completions", `{"prompt":`+mustJSON(t, text)+`,"max_tokens":1,"logprobs":1,"echo":true`+tc.extra+`}`)
+			var resp completion
+			if code != 200 || json.Unmarshal(b, &resp) != nil {
+				t.Fatalf("%d %s", code, b)
+			}
+			lp := resp.Choices[0].Logprobs
+			got := lp.Tokens[:len(lp.Tokens)-1] // the last is the generated token
+			if diff := cmp.Diff(tc.tokens, got); diff != "" {
+				t.Errorf("prompt tokens (-want +got):\n%s", diff)
+			}
+			if resp.Usage.PromptTokens != len(tc.tokens) {
+				t.Errorf("usage.prompt_tokens %d, want %d", resp.Usage.PromptTokens, len(tc.tokens))
+			}
+			// Each position's own token is among its top_logprobs, under
+			// the same name, and offsets count the names' code points.
+			off := 0
+			for k, tok := range lp.Tokens {
+				if lp.TextOffset[k] != off {
+					t.Fatalf("text_offset[%d] = %d, want %d", k, lp.TextOffset[k], off)
+				}
+				off += utf8.RuneCountInString(tok)
+				if k == 0 {
+					continue
+				}
+				if _, ok := lp.TopLogprobs[k][tok]; !ok {
+					t.Fatalf("position %d: token %q not among top_logprobs %v", k, tok, lp.TopLogprobs[k])
+				}
+			}
+		})
+	}
+}
+
+// TestMemo checks that a memoising server answers a repeated request with
+// the same bytes, still counts it, records its prompts and applies faults.
+func TestMemo(t *testing.T) {
+	s := NewServer(Options{Memo: true, RecordPrompts: true})
+	defer s.Close()
+	req := `{"prompt":["one two","three"],"max_tokens":1,"logprobs":1,"echo":true}`
+	code, first := post(t, s.URL()+"/completions", req)
+	if code != 200 {
+		t.Fatalf("%d %s", code, first)
+	}
+	code, again := post(t, s.URL()+"/completions", req)
+	if code != 200 || !bytes.Equal(first, again) {
+		t.Fatalf("repeat: %d, same body %t", code, bytes.Equal(first, again))
+	}
+	code, other := post(t, s.URL()+"/completions", strings.Replace(req, "three", "four", 1))
+	if code != 200 || bytes.Equal(first, other) {
+		t.Fatalf("another request: %d, same body as the first %t", code, bytes.Equal(first, other))
+	}
+	code, tok := post(t, s.Root()+"/tokenize", `{"prompt":"three"}`)
+	if code != 200 || !bytes.Contains(tok, []byte(`"tokens":[`)) {
+		t.Fatalf("tokenize: %d %s", code, tok)
+	}
+	s.InjectFaults(Faults{Path: "/v1/completions", Truncate: 1})
+	if _, b := post(t, s.URL()+"/completions", req); json.Valid(b) {
+		t.Errorf("a truncating fault did not apply to a remembered answer")
+	}
+	got := s.Requests()
+	want := RequestCounts{
+		Completions: 4, Tokenize: 1, PromptCount: 8,
+		Prompts: []string{"one two", "three", "one two", "three", "one two", "four", "one two", "three"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("counts (-want +got):\n%s", diff)
 	}
 }
