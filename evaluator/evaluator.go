@@ -7,12 +7,29 @@ package evaluator
 import (
 	"context"
 	"fmt"
+	"runtime"
+	"sync"
 	"time"
 
 	"github.com/parity-eval/parity/results"
 	"github.com/parity-eval/parity/runner"
 	"github.com/parity-eval/parity/tasks"
 )
+
+// Task is what the evaluator needs of a task. *tasks.Task is the generic
+// implementation; tasks whose logic is code (HumanEval, say) provide their
+// own, reusing the tasks package's Instance and SampleRecord values.
+type Task interface {
+	Name() string
+	Version() string
+	NumFewshot() int
+	// TotalDocs is the number of docs before --limit.
+	TotalDocs() int
+	Instances() ([]tasks.Instance, error)
+	Score(inst tasks.Instance, ll []runner.LoglikelihoodResult, gen []runner.GenerateResult) ([]tasks.SampleRecord, error)
+	Aggregate(records []tasks.SampleRecord) (tasks.Scores, error)
+	ConfigForResults() map[string]any
+}
 
 // Options say where results go and what to record about the run.
 type Options struct {
@@ -48,7 +65,7 @@ type ref struct {
 // Run evaluates ts with r. When some requests fail, Run still writes the
 // samples of every document that completed, and returns an error; the cache
 // keeps every response, so the same command resumes.
-func Run(ctx context.Context, r *runner.Runner, ts []*tasks.Task, o Options) (*Report, error) {
+func Run(ctx context.Context, r *runner.Runner, ts []Task, o Options) (*Report, error) {
 	start := time.Now()
 	var work runner.Work
 	var llRefs, genRefs []ref
@@ -92,26 +109,44 @@ func Run(ctx context.Context, r *runner.Runner, ts []*tasks.Task, o Options) (*R
 	for ti := range ts {
 		records[ti] = make([][]tasks.SampleRecord, len(instances[ti]))
 	}
-	var scoreErr error
+	// Scoring runs in its own workers, off the runner's callback path, so a
+	// slow scorer (code execution, say) never holds up the requests.
+	var (
+		scoreMu  sync.Mutex
+		scoreErr error
+		scoreWG  sync.WaitGroup
+	)
+	toScore := make(chan int, 1024)
+	for range runtime.GOMAXPROCS(0) {
+		scoreWG.Add(1)
+		go func() {
+			defer scoreWG.Done()
+			for d := range toScore {
+				st := &docs[d]
+				t := ts[st.task]
+				inst := instances[st.task][st.inst]
+				recs, err := t.Score(inst, st.ll, st.gen)
+				if err == nil {
+					records[st.task][st.inst] = recs
+					if w := writers[st.task]; w != nil {
+						err = w.Add(sampleLines(recs))
+					}
+				} else {
+					err = fmt.Errorf("task %q doc %d: %w", t.Name(), inst.DocID, err)
+				}
+				if err != nil {
+					scoreMu.Lock()
+					if scoreErr == nil {
+						scoreErr = err
+					}
+					scoreMu.Unlock()
+				}
+			}
+		}()
+	}
 	complete := func(d int) {
-		st := &docs[d]
-		if st.failed != nil {
-			return
-		}
-		t := ts[st.task]
-		inst := instances[st.task][st.inst]
-		recs, err := t.Score(inst, st.ll, st.gen)
-		if err != nil {
-			if scoreErr == nil {
-				scoreErr = fmt.Errorf("task %q doc %d: %w", t.Name(), inst.DocID, err)
-			}
-			return
-		}
-		records[st.task][st.inst] = recs
-		if w := writers[st.task]; w != nil {
-			if err := w.Add(sampleLines(recs)); err != nil && scoreErr == nil {
-				scoreErr = err
-			}
+		if docs[d].failed == nil {
+			toScore <- d
 		}
 	}
 	stats, runErr := r.Run(ctx, work, runner.Callbacks{
@@ -141,6 +176,8 @@ func Run(ctx context.Context, r *runner.Runner, ts []*tasks.Task, o Options) (*R
 			docs[d].pending--
 		},
 	})
+	close(toScore)
+	scoreWG.Wait()
 	for _, w := range writers {
 		if w != nil {
 			if err := w.Close(); err != nil && scoreErr == nil {

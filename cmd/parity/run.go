@@ -154,7 +154,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		n := f.numFewshot
 		bopts.NumFewshot = &n
 	}
-	var built []*tasks.Task
+	var built []evaluator.Task
 	for _, cfg := range configs {
 		t, err := tasks.Build(ctx, cfg, loader, bopts)
 		if err != nil {
