@@ -40,6 +40,10 @@ type Options struct {
 	Parity    results.Parity
 	// Datasets describes where each task's docs came from (for the record).
 	Datasets map[string]any
+	// Groups are the groups the run asked for (nested ones included): their
+	// subtasks are listed and, where they define one, their aggregate
+	// score is reported as lm-eval does, under "groups" and "results".
+	Groups []*tasks.Group
 }
 
 // Report is a finished (or interrupted) evaluation.
@@ -205,6 +209,7 @@ func Run(ctx context.Context, r *runner.Runner, ts []Task, o Options) (*Report, 
 		ModelName:      o.Parity.Model,
 		Parity:         o.Parity,
 	}
+	taskScores := map[string]tasks.Scores{}
 	for ti, t := range ts {
 		var all []tasks.SampleRecord
 		for _, recs := range records[ti] {
@@ -214,6 +219,7 @@ func Run(ctx context.Context, r *runner.Runner, ts []Task, o Options) (*Report, 
 		if err != nil {
 			return &Report{Stats: stats}, fmt.Errorf("task %q: %w", t.Name(), err)
 		}
+		taskScores[t.Name()] = scores
 		row := scores.Map()
 		row["alias"] = t.Name()
 		hib := map[string]bool{}
@@ -227,6 +233,9 @@ func Run(ctx context.Context, r *runner.Runner, ts []Task, o Options) (*Report, 
 		f.NShot[t.Name()] = t.NumFewshot()
 		f.HigherIsBetter[t.Name()] = hib
 		f.NSamples[t.Name()] = results.NSamples{Original: t.TotalDocs(), Effective: len(instances[ti])}
+	}
+	if err := addGroups(f, o.Groups, taskScores); err != nil {
+		return &Report{Stats: stats}, err
 	}
 	end := time.Now()
 	f.Parity.Start, f.Parity.End = start, end
@@ -247,4 +256,51 @@ func sampleLines(recs []tasks.SampleRecord) []results.Line {
 		out[i] = results.Line{DocID: recs[i].DocID, JSON: recs[i].LMEvalJSON()}
 	}
 	return out
+}
+
+// addGroups writes each group's subtasks and, for groups with an
+// aggregate_metric_list, its score over its leaf tasks (a size-weighted or
+// plain mean with the pooled standard error, lm-eval's
+// consolidate_group_results).
+func addGroups(f *results.File, groups []*tasks.Group, scores map[string]tasks.Scores) error {
+	for _, g := range groups {
+		f.GroupSubtasks[g.Name] = append([]string{}, g.Subtasks()...)
+		s, ok, err := g.Aggregate(scores)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			continue
+		}
+		row := s.Map()
+		row["alias"] = g.Name
+		if g.Alias != "" {
+			row["alias"] = g.Alias
+		}
+		if f.Groups == nil {
+			f.Groups = map[string]map[string]any{}
+		}
+		f.Groups[g.Name] = row
+		f.Results[g.Name] = row
+		if v := g.Version(); v != "" {
+			f.Versions[g.Name] = v
+		}
+		hib := map[string]bool{}
+		for _, m := range s.Metrics {
+			hib[m.Metric] = m.HigherIsBetter
+		}
+		f.HigherIsBetter[g.Name] = hib
+		shots := -1
+		for _, l := range g.Leaves() {
+			if n, ok := f.NShot[l.Name]; ok && (shots == -1 || shots == n) {
+				shots = n
+			} else {
+				shots = -2
+			}
+		}
+		if shots >= 0 {
+			f.NShot[g.Name] = shots
+		}
+	}
+	return nil
 }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 
+	"github.com/parity-eval/parity/chat"
 	"github.com/parity-eval/parity/datasets"
 	"github.com/parity-eval/parity/runner"
 )
@@ -22,13 +24,31 @@ type BuildOptions struct {
 	// Limit keeps only the first Limit eval docs (0: all), as lm-eval's
 	// --limit N does: it builds requests (and so draws shots) for those docs
 	// only, and since the few-shot stream is consumed in doc order their
-	// prompts equal those of a full run. Fractional limits are not offered.
+	// prompts equal those of a full run.
 	Limit int
+	// LimitFraction, when Limit is 0 and it lies in (0, 1), keeps the first
+	// ceil(n * LimitFraction) docs (lm-eval's --limit 0.1).
+	LimitFraction float64
 	// FewshotSeed seeds the few-shot sampler; nil means DefaultFewshotSeed.
 	FewshotSeed *int64
 	// DropTrailingNewline renders templates as lm-eval <= v0.4.3 did (Jinja
 	// dropping one trailing newline of each template); default is v0.4.4+.
 	DropTrailingNewline bool
+	// Profile picks the lm-eval behaviours that differ between the paper's
+	// runs and current lm-eval; "" is ProfilePaper.
+	Profile Profile
+	// SystemInstruction is lm-eval's --system_instruction (nil: none); it
+	// goes before the description, as a system turn in chat mode.
+	SystemInstruction *string
+	// Chat formats prompts as chats; nil builds plain prompts.
+	Chat *ChatOptions
+	// MaxGenToks is the generation length of tasks that set no max_gen_toks
+	// (lm-eval's backend max_gen_toks); 0 means DefaultMaxGenToks.
+	MaxGenToks int
+	// GenKwargs update every generate_until task's generation_kwargs, as
+	// lm-eval's --gen_kwargs does (keys until, do_sample, temperature,
+	// max_gen_toks).
+	GenKwargs map[string]any
 }
 
 // Task is a task ready to produce requests: config, docs and few-shot pool.
@@ -48,14 +68,40 @@ type Task struct {
 	res           resolver
 	multipleInput bool
 	multiTarget   bool
+	profile       Profile
+	gen           GenerationKwargs // generation_kwargs after --gen_kwargs
+	maxGenToks    int              // used when gen has no max_gen_toks
 }
 
 // Build loads a task's eval docs and few-shot pool and checks the first doc
 // renders, so template and column problems surface before any request is sent.
 func Build(ctx context.Context, cfg *Config, src DocSource, opts BuildOptions) (*Task, error) {
-	t := &Task{cfg: cfg, opts: opts, seed: DefaultFewshotSeed}
+	t := &Task{cfg: cfg, opts: opts, seed: DefaultFewshotSeed, maxGenToks: DefaultMaxGenToks}
 	if opts.FewshotSeed != nil {
 		t.seed = *opts.FewshotSeed
+	}
+	var err error
+	if t.profile, err = ParseProfile(string(opts.Profile)); err != nil {
+		return nil, fmt.Errorf("task %q: %w", cfg.Name, err)
+	}
+	if opts.MaxGenToks < 0 {
+		return nil, fmt.Errorf("task %q: max_gen_toks must be > 0, got %d", cfg.Name, opts.MaxGenToks)
+	} else if opts.MaxGenToks > 0 {
+		t.maxGenToks = opts.MaxGenToks
+	}
+	t.gen = cfg.Generation
+	if cfg.OutputType == GenerateUntil && len(opts.GenKwargs) > 0 {
+		if t.gen, err = applyGenKwargs(cfg.Generation, opts.GenKwargs); err != nil {
+			return nil, fmt.Errorf("task %q: --gen_kwargs: %w", cfg.Name, err)
+		}
+	}
+	if c := opts.Chat; c != nil && c.Template == nil {
+		if cfg.OutputType != GenerateUntil || !c.SendMessages {
+			return nil, fmt.Errorf("task %q: %s requests in chat mode need a chat template to render the prompt client side (--chat-template); without one only generation requests can be sent, as messages to the chat endpoint (--chat)", cfg.Name, cfg.OutputType)
+		}
+	}
+	if c := opts.Chat; c != nil && c.SendMessages && cfg.GenPrefix != nil && cfg.OutputType == GenerateUntil {
+		return nil, fmt.Errorf("task %q: its gen_prefix is an assistant prefill, which parity cannot send to a chat endpoint; render the chat client side instead (--apply-chat-template --chat-template FILE, without --chat)", cfg.Name)
 	}
 	t.numFewshot = effectiveFewshot(cfg.NumFewshot, opts.NumFewshot)
 
@@ -92,8 +138,8 @@ func Build(ctx context.Context, cfg *Config, src DocSource, opts BuildOptions) (
 	t.evalRef = ref
 	t.allDocs = len(evalDocs)
 	limited := evalDocs
-	if opts.Limit > 0 && opts.Limit < len(limited) {
-		limited = limited[:opts.Limit]
+	if n := limitDocs(len(evalDocs), opts); n < len(limited) {
+		limited = limited[:n]
 	}
 	t.docs = make([]*docContext, len(limited))
 	for i, d := range limited {
@@ -138,6 +184,18 @@ func Build(ctx context.Context, cfg *Config, src DocSource, opts BuildOptions) (
 		}
 	}
 	return t, nil
+}
+
+// limitDocs is lm-eval's --limit: a count, or a fraction of the docs rounded
+// up.
+func limitDocs(n int, o BuildOptions) int {
+	switch {
+	case o.Limit > 0:
+		return min(o.Limit, n)
+	case o.LimitFraction > 0 && o.LimitFraction < 1:
+		return min(int(math.Ceil(float64(n)*o.LimitFraction)), n)
+	}
+	return n
 }
 
 // effectiveFewshot applies lm-eval's rule: the run's value wins unless the
@@ -251,6 +309,9 @@ type Instance struct {
 	Generate *runner.GenerateRequest
 	// Fewshot are the indexes into the few-shot pool of the shots used.
 	Fewshot []int
+	// Messages is the chat the context was rendered from (chat mode only;
+	// a multiple-input task's contexts have none).
+	Messages []chat.Message
 }
 
 // Instances builds every eval doc's requests in doc order; it is safe for
@@ -273,21 +334,30 @@ func (t *Task) instance(id int, d *docContext, fs *fewshot) (Instance, error) {
 	cfg := t.cfg
 	inst := Instance{DocID: id, Doc: d.doc, Gold: -1}
 
-	ctx := ""
+	var p promptParts
+	description := ""
 	if cfg.Description != nil {
 		s, err := cfg.Description.render(d, t.opts.DropTrailingNewline)
 		if err != nil {
 			return inst, t.docError(id, "description", err)
 		}
-		ctx = s
+		description = s
 	}
+	p.system = t.systemPrompt(description)
 	if t.numFewshot > 0 {
-		shots, idx, err := fs.context(d)
+		shots, idx, err := fs.shots(d)
 		if err != nil {
 			return inst, fmt.Errorf("task %q: few-shot context for doc %d: %w", cfg.Name, id, err)
 		}
-		ctx += shots
+		p.shots = shots
 		inst.Fewshot = idx
+	}
+	if cfg.GenPrefix != nil {
+		s, err := t.res.render(cfg.GenPrefix, d)
+		if err != nil {
+			return inst, t.docError(id, "gen_prefix", err)
+		}
+		p.prefix = s
 	}
 
 	text, err := t.res.text(cfg.DocToText, d)
@@ -305,22 +375,24 @@ func (t *Task) instance(id int, d *docContext, fs *fewshot) (Instance, error) {
 		}
 	}
 
-	// The plain-mode prompt(s): description + shots + doc_to_text.
-	var contexts []string
+	// The question(s): doc_to_text's string, the choice an int names, or
+	// one prompt per element of a list.
+	var queries []string
 	switch x := text.(type) {
 	case string:
-		contexts = []string{ctx + x}
+		queries = []string{x}
 	case int:
-		if t.multipleInput {
-			contexts = []string{ctx}
-		} else if cfg.DocToChoice != nil {
+		switch {
+		case t.multipleInput:
+			// Winogrande style: each choice completes the context.
+		case cfg.DocToChoice != nil:
 			s, err := indexChoice(inst.Choices, x)
 			if err != nil {
 				return inst, t.docError(id, "doc_to_text", err)
 			}
-			contexts = []string{ctx + s}
-		} else {
-			contexts = []string{ctx + fmt.Sprint(x)}
+			queries = []string{s}
+		default:
+			queries = []string{fmt.Sprint(x)}
 		}
 	default:
 		list, ok := asList(text)
@@ -328,48 +400,131 @@ func (t *Task) instance(id int, d *docContext, fs *fewshot) (Instance, error) {
 			return inst, t.docError(id, "doc_to_text", fmt.Errorf("unexpected value %s", abbreviate(pyRepr(text))))
 		}
 		for _, e := range list {
-			contexts = append(contexts, ctx+pyStr(e))
+			queries = append(queries, pyStr(e))
 		}
+	}
+	if !t.multipleInput && len(queries) != 1 {
+		return inst, t.docError(id, "doc_to_text", fmt.Errorf("a list of contexts is not supported for %s", cfg.OutputType))
 	}
 
 	switch cfg.OutputType {
 	case MultipleChoice:
-		if len(contexts) != 1 {
-			return inst, t.docError(id, "doc_to_text", fmt.Errorf("a list of contexts is not supported for multiple_choice"))
-		}
+		delim := t.mcDelimiter(p.prefix)
 		if t.multipleInput {
-			// Winogrande style: each choice completes the context, the target
-			// is the scored continuation.
-			cont := pyStr(target)
-			for _, c := range inst.Choices {
-				inst.Loglikelihood = append(inst.Loglikelihood, runner.LoglikelihoodRequest{Context: contexts[0] + c, Continuation: cfg.TargetDelimiter + cont})
+			cont := delim + pyStr(target)
+			ctxs, err := t.multipleInputContexts(p, inst.Choices)
+			if err != nil {
+				return inst, t.docError(id, "chat template", err)
 			}
-		} else {
-			for _, c := range inst.Choices {
-				inst.Loglikelihood = append(inst.Loglikelihood, runner.LoglikelihoodRequest{Context: contexts[0], Continuation: cfg.TargetDelimiter + c})
+			for _, c := range ctxs {
+				inst.Loglikelihood = append(inst.Loglikelihood, runner.LoglikelihoodRequest{Context: c, Continuation: cont})
 			}
+			inst.Gold, inst.Golds = goldIndex(text, inst.Choices)
+			break
 		}
-		gold := target
-		if t.multipleInput {
-			gold = text
+		p.query = queries[0]
+		ctx, msgs, err := t.prompt(p)
+		if err != nil {
+			return inst, t.docError(id, "chat template", err)
 		}
-		inst.Gold, inst.Golds = goldIndex(gold, inst.Choices)
+		inst.Messages = msgs
+		for _, c := range inst.Choices {
+			inst.Loglikelihood = append(inst.Loglikelihood, runner.LoglikelihoodRequest{Context: ctx, Continuation: delim + c})
+		}
+		inst.Gold, inst.Golds = goldIndex(target, inst.Choices)
 	case Loglikelihood:
-		if len(contexts) != 1 {
-			return inst, t.docError(id, "doc_to_text", fmt.Errorf("a list of contexts is not supported for loglikelihood"))
-		}
 		s, ok := target.(string)
 		if !ok {
 			return inst, t.docError(id, "doc_to_target", fmt.Errorf("loglikelihood needs a string target, got %s", pyRepr(target)))
 		}
-		inst.Loglikelihood = []runner.LoglikelihoodRequest{{Context: contexts[0], Continuation: s}}
-	case GenerateUntil:
-		if len(contexts) != 1 {
-			return inst, t.docError(id, "doc_to_text", fmt.Errorf("a list of contexts is not supported for generate_until"))
+		p.query = queries[0]
+		ctx, msgs, err := t.prompt(p)
+		if err != nil {
+			return inst, t.docError(id, "chat template", err)
 		}
-		inst.Generate = t.generateRequest(contexts[0])
+		inst.Messages = msgs
+		inst.Loglikelihood = []runner.LoglikelihoodRequest{{Context: ctx, Continuation: s}}
+	case GenerateUntil:
+		if t.multipleInput {
+			return inst, t.docError(id, "doc_to_text", fmt.Errorf("an int doc_to_text (multiple inputs) is not supported for generate_until"))
+		}
+		p.query = queries[0]
+		ctx, msgs, err := t.prompt(p)
+		if err != nil {
+			return inst, t.docError(id, "chat template", err)
+		}
+		inst.Messages = msgs
+		inst.Generate = t.generateRequest(ctx, msgs)
 	}
 	return inst, nil
+}
+
+// prompt builds one prompt: plain text, or the chat and, when there is a
+// template, its rendering. Without a template the context is the chat as
+// JSON (it is sent as messages).
+func (t *Task) prompt(p promptParts) (string, []chat.Message, error) {
+	if t.opts.Chat == nil {
+		return t.plainPrompt(p), nil, nil
+	}
+	msgs := t.messages(p)
+	if t.opts.Chat.Template == nil {
+		return chatJSON(msgs), msgs, nil
+	}
+	ctx, err := t.renderChat(msgs, p.prefix != "")
+	return ctx, msgs, err
+}
+
+// mcDelimiter is what goes between the context and a multiple-choice
+// continuation: the target delimiter in plain mode; in chat mode nothing
+// (the HF leaderboard fork and lm-eval >= v0.4.6), unless the options keep
+// v0.4.5's delimiter or a gen_prefix without trailing whitespace precedes
+// the answer (lm-eval HEAD).
+func (t *Task) mcDelimiter(prefix string) string {
+	c := t.opts.Chat
+	switch {
+	case c == nil, c.KeepTargetDelimiter:
+		return t.cfg.TargetDelimiter
+	case t.profile == ProfileUpstream && prefix != "" && !endsWithSpace(prefix):
+		return t.cfg.TargetDelimiter
+	}
+	return ""
+}
+
+// multipleInputContexts is one context per choice of a multiple-input task
+// (tasks.md §2.4): the shots' text followed by the choice in plain mode; in
+// chat mode, under the paper profile, the chat without a question rendered
+// with the generation prompt and the choice appended to that (lm-eval
+// v0.4.5), and under the upstream profile each choice as the question of its
+// own chat.
+func (t *Task) multipleInputContexts(p promptParts, choices []string) ([]string, error) {
+	out := make([]string, len(choices))
+	if t.opts.Chat == nil || t.profile == ProfilePaper {
+		p.noQuery = true
+		base := ""
+		if t.opts.Chat == nil {
+			base = t.plainPrompt(p)
+		} else if msgs := t.messages(p); len(msgs) > 0 {
+			// lm-eval >= v0.4.8 returns "" for an empty chat, where v0.4.5
+			// rendered the template on no messages at all.
+			var err error
+			if base, err = t.renderChat(msgs, false); err != nil {
+				return nil, err
+			}
+		}
+		for i, c := range choices {
+			out[i] = base + c
+		}
+		return out, nil
+	}
+	for i, c := range choices {
+		p.query = c
+		ctx, _, err := t.prompt(p)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = ctx
+	}
+	return out, nil
 }
 
 // goldIndex is lm-eval's gold for multiple_choice: an int index (out of range
@@ -405,12 +560,17 @@ func goldIndex(gold any, choices []string) (int, []int) {
 	return one(gold), nil
 }
 
-func (t *Task) generateRequest(context string) *runner.GenerateRequest {
-	g := t.cfg.Generation
+func (t *Task) generateRequest(context string, msgs []chat.Message) *runner.GenerateRequest {
+	g := t.gen
 	req := &runner.GenerateRequest{
 		Context:   context,
 		Until:     append([]string(nil), g.Until...),
-		MaxTokens: DefaultMaxGenToks,
+		MaxTokens: t.maxGenToks,
+	}
+	if t.opts.Chat != nil && t.opts.Chat.SendMessages {
+		for _, m := range msgs {
+			req.Messages = append(req.Messages, runner.Message{Role: m.Role, Content: m.Content})
+		}
 	}
 	if g.MaxGenToks != nil {
 		req.MaxTokens = *g.MaxGenToks

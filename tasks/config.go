@@ -37,6 +37,7 @@ type DocFunc func(doc datasets.Doc) (any, error)
 type Functions struct {
 	ProcessDocs map[string]ProcessDocsFunc
 	Doc         map[string]DocFunc
+	Results     map[string]ResultsFunc
 }
 
 // Config is one task as declared in tasks.yaml, with group overrides applied
@@ -73,6 +74,13 @@ type Config struct {
 	DocToText   *DocField
 	DocToTarget *DocField
 	DocToChoice *DocField // nil: the task has no choices
+	// GenPrefix is gen_prefix (lm-eval >= v0.4.8): the start of the
+	// assistant's answer, written into the prompt (nil: none).
+	GenPrefix *Template
+	// ProcessResults names a Go port of a process_results function; the
+	// metrics it returns replace the output type's own.
+	ProcessResults string
+	processResults ResultsFunc
 	// Description is rendered per doc and glued before the first shot.
 	Description      *Template
 	TargetDelimiter  string
@@ -127,9 +135,9 @@ type GenerationKwargs struct {
 // FilterConfig is one entry of filter_list: a named pipeline whose name
 // becomes the metric key suffix ("exact_match,strict-match").
 type FilterConfig struct {
-	Name     string
-	Steps    []FilterStep
-	pipeline scoring.Pipeline
+	Name  string
+	Steps []FilterStep
+	steps []filterStep
 	// collapses is set when a step reduces the repeats to one response
 	// (take_first), which makes lm-eval log a string instead of a list.
 	collapses bool
@@ -159,14 +167,18 @@ type Group struct {
 	Alias   string
 	Summary string
 	// Suite marks groups that `parity tasks` lists as runnable suites.
-	Suite            bool
+	Suite bool
+	// Profiles names the group to run instead under another profile
+	// (profile → group), for suites whose tasks differ between profiles.
+	Profiles         map[string]string
 	Entries          []GroupEntry
 	AggregateMetrics []AggregateMetric
 	Metadata         map[string]any
 	File             string
 	Line             int
 
-	leaves []*Config
+	leaves   []*Config
+	children []string
 }
 
 // GroupEntry is one item of a group's task list.
@@ -190,3 +202,15 @@ type AggregateMetric struct {
 // Leaves are the group's leaf task configs, overrides applied, nested groups
 // flattened (lm-eval aggregates groups over their leaves).
 func (g *Group) Leaves() []*Config { return g.leaves }
+
+// Subtasks are the names of the group's direct members, tags expanded to
+// their tasks (lm-eval's group_subtasks).
+func (g *Group) Subtasks() []string { return g.children }
+
+// Version is the group's metadata version, "" when it has none.
+func (g *Group) Version() string {
+	if v, ok := g.Metadata["version"]; ok {
+		return pyStr(v)
+	}
+	return ""
+}

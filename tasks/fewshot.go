@@ -2,13 +2,12 @@ package tasks
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/parity-eval/parity/pyrandom"
 )
 
-// fewshot assembles the few-shot part of each context as lm-eval v0.4.5's
-// ContextSampler.get_context does.
+// fewshot picks the labeled examples of each doc as lm-eval v0.4.5's
+// ContextSampler does and renders each pool doc once.
 type fewshot struct {
 	t      *Task
 	rnd    *pyrandom.Random
@@ -17,8 +16,19 @@ type fewshot struct {
 
 type shotBlock struct {
 	done bool
-	text string
+	shot shot
 	err  error
+}
+
+// shot is one labeled example: the question as the prompt shows it and its
+// answer (hasAnswer is false for an empty target, which lm-eval writes as the
+// question alone).
+type shot struct {
+	text      string
+	answer    string
+	hasAnswer bool
+	// prefix is the task's gen_prefix rendered for this shot ("" if none).
+	prefix string
 }
 
 func (t *Task) newFewshot() *fewshot {
@@ -69,40 +79,33 @@ func (f *fewshot) selectShots(d *docContext) ([]int, error) {
 	return shots, nil
 }
 
-// context returns the labeled examples for doc d and the pool indexes used.
-func (f *fewshot) context(d *docContext) (string, []int, error) {
-	shots, err := f.selectShots(d)
+// shots returns the labeled examples for doc d and the pool indexes used.
+func (f *fewshot) shots(d *docContext) ([]shot, []int, error) {
+	idx, err := f.selectShots(d)
 	if err != nil {
-		return "", nil, err
+		return nil, nil, err
 	}
-	blocks := make([]string, len(shots))
-	size := 0
-	for j, i := range shots {
-		if blocks[j], err = f.block(i); err != nil {
-			return "", nil, err
+	out := make([]shot, len(idx))
+	for j, i := range idx {
+		if out[j], err = f.shot(i); err != nil {
+			return nil, nil, err
 		}
-		size += len(blocks[j])
 	}
-	var b strings.Builder
-	b.Grow(size)
-	for _, s := range blocks {
-		b.WriteString(s)
-	}
-	return b.String(), shots, nil
+	return out, idx, nil
 }
 
-// block renders pool doc i as "text TD target FD" (an empty target leaves
-// out TD, target and FD).
-func (f *fewshot) block(i int) (string, error) {
+func (f *fewshot) shot(i int) (shot, error) {
 	bl := &f.blocks[i]
 	if !bl.done {
-		bl.text, bl.err = f.render(i)
+		bl.shot, bl.err = f.render(i)
 		bl.done = true
 	}
-	return bl.text, bl.err
+	return bl.shot, bl.err
 }
 
-func (f *fewshot) render(i int) (string, error) {
+// render resolves pool doc i with fewshot_config's doc_to_* overrides (else
+// the task's), as samplers.get_context does.
+func (f *fewshot) render(i int) (shot, error) {
 	t := f.t
 	cfg := t.cfg
 	d := t.pool[i]
@@ -129,43 +132,43 @@ func (f *fewshot) render(i int) (string, error) {
 		return choices, err
 	}
 
+	var s shot
 	text, err := t.res.text(textField, d)
 	if err != nil {
-		return "", t.docErrorIn(t.poolRef, i, "few-shot doc_to_text", err)
+		return s, t.docErrorIn(t.poolRef, i, "few-shot doc_to_text", err)
 	}
 	target, err := t.res.target(targetField, d)
 	if err != nil {
-		return "", t.docErrorIn(t.poolRef, i, "few-shot doc_to_target", err)
+		return s, t.docErrorIn(t.poolRef, i, "few-shot doc_to_target", err)
 	}
-	var b strings.Builder
 	switch x := text.(type) {
 	case string:
-		b.WriteString(x)
+		s.text = x
 	case int:
 		if cfg.DocToChoice == nil {
-			return "", t.docErrorIn(t.poolRef, i, "few-shot doc_to_text", fmt.Errorf("int %d without doc_to_choice", x))
+			return s, t.docErrorIn(t.poolRef, i, "few-shot doc_to_text", fmt.Errorf("int %d without doc_to_choice", x))
 		}
 		cs, err := getChoices()
 		if err != nil {
-			return "", t.docErrorIn(t.poolRef, i, "few-shot doc_to_choice", err)
+			return s, t.docErrorIn(t.poolRef, i, "few-shot doc_to_choice", err)
 		}
-		s, err := indexChoice(cs, x)
-		if err != nil {
-			return "", t.docErrorIn(t.poolRef, i, "few-shot doc_to_text", err)
+		if s.text, err = indexChoice(cs, x); err != nil {
+			return s, t.docErrorIn(t.poolRef, i, "few-shot doc_to_text", err)
 		}
-		b.WriteString(s)
 	default:
-		return "", t.docErrorIn(t.poolRef, i, "few-shot doc_to_text", fmt.Errorf("cannot append %s to the context", abbreviate(pyRepr(text))))
+		return s, t.docErrorIn(t.poolRef, i, "few-shot doc_to_text", fmt.Errorf("cannot append %s to the context", abbreviate(pyRepr(text))))
 	}
-	if s, isStr := target.(string); isStr && s == "" {
-		return b.String(), nil
+	if cfg.GenPrefix != nil {
+		if s.prefix, err = t.res.render(cfg.GenPrefix, d); err != nil {
+			return s, t.docErrorIn(t.poolRef, i, "few-shot gen_prefix", err)
+		}
 	}
-	a, err := targetString(target, cfg.DocToChoice != nil, getChoices)
-	if err != nil {
-		return "", t.docErrorIn(t.poolRef, i, "few-shot doc_to_target", err)
+	if str, isStr := target.(string); isStr && str == "" {
+		return s, nil
 	}
-	b.WriteString(cfg.TargetDelimiter)
-	b.WriteString(a)
-	b.WriteString(cfg.FewshotDelimiter)
-	return b.String(), nil
+	if s.answer, err = targetString(target, cfg.DocToChoice != nil, getChoices); err != nil {
+		return s, t.docErrorIn(t.poolRef, i, "few-shot doc_to_target", err)
+	}
+	s.hasAnswer = true
+	return s, nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -28,17 +29,39 @@ func TestFewshotMatchesLMEval(t *testing.T) {
 		t.Fatal(err)
 	}
 	reg := registry(t)
+	tmpl := llamaTemplate(t)
+	chatSingle := &ChatOptions{Template: tmpl}
+	chatMulti := &ChatOptions{Template: tmpl, FewshotAsMultiturn: true}
 	tests := []struct {
 		key        string
 		request    string
 		task       string
 		numFewshot *int
+		chat       *ChatOptions
 	}{
-		{"arc_challenge/0", "arc_challenge", "arc_challenge", nil},
-		{"arc_challenge/25", "arc_challenge", "arc_challenge", intp(25)},
-		{"openllm/arc_challenge/25", "openllm", "arc_challenge", nil},
-		{"gsm8k/5", "gsm8k", "gsm8k", nil},
-		{"gsm8k/5", "openllm", "gsm8k", nil},
+		{"arc_challenge/0", "arc_challenge", "arc_challenge", nil, nil},
+		{"arc_challenge/25", "arc_challenge", "arc_challenge", intp(25), nil},
+		{"openllm/arc_challenge/25", "openllm", "arc_challenge", nil, nil},
+		{"gsm8k/5", "gsm8k", "gsm8k", nil, nil},
+		{"gsm8k/5", "openllm", "gsm8k", nil, nil},
+		{"mmlu_abstract_algebra/5", "openllm", "mmlu_abstract_algebra", nil, nil},
+		{"mmlu_high_school_government_and_politics/5", "mmlu", "mmlu_high_school_government_and_politics", intp(5), nil},
+		{"chat/mmlu_abstract_algebra/5", "openllm", "mmlu_abstract_algebra", nil, chatSingle},
+		{"chat/multiturn/mmlu_high_school_government_and_politics/5", "openllm", "mmlu_high_school_government_and_politics", nil, chatMulti},
+		{"mmlu_llama_3.1_instruct_abstract_algebra/5", "leaderboard-v1", "mmlu_llama_3.1_instruct_abstract_algebra", nil, nil},
+		{"chat/multiturn/mmlu_llama_3.1_instruct_abstract_algebra/5", "leaderboard-v1", "mmlu_llama_3.1_instruct_abstract_algebra", nil, chatMulti},
+		{"chat/multiturn/mmlu_llama_3.1_instruct_high_school_government_and_politics/5", "mmlu_llama_3.1_instruct", "mmlu_llama_3.1_instruct_high_school_government_and_politics", intp(5), chatMulti},
+		{"chat/arc_challenge_llama_3.1_instruct/0", "leaderboard-v1", "arc_challenge_llama_3.1_instruct", nil, chatSingle},
+		{"gsm8k_cot_llama_3.1_instruct/8", "gsm8k_cot_llama_3.1_instruct", "gsm8k_cot_llama_3.1_instruct", intp(8), nil},
+		{"chat/multiturn/gsm8k_cot_llama_3.1_instruct/8", "leaderboard-v1", "gsm8k_cot_llama_3.1_instruct", nil, chatMulti},
+		{"hellaswag/10", "hellaswag", "hellaswag", intp(10), nil},
+		{"openllm/hellaswag/10", "openllm", "hellaswag", nil, nil},
+		{"chat/multiturn/hellaswag/10", "leaderboard-v1", "hellaswag", nil, chatMulti},
+		{"winogrande/5", "leaderboard-v1", "winogrande", nil, nil},
+		{"openllm/winogrande/5", "openllm", "winogrande", nil, nil},
+		{"chat/winogrande/5", "winogrande", "winogrande", intp(5), chatSingle},
+		{"truthfulqa_mc2/0", "truthfulqa_mc2", "truthfulqa_mc2", intp(3), nil},
+		{"chat/truthfulqa_mc2/0", "leaderboard-v1", "truthfulqa_mc2", nil, chatMulti},
 	}
 	for _, tt := range tests {
 		t.Run(tt.key+"@"+tt.request, func(t *testing.T) {
@@ -47,7 +70,7 @@ func TestFewshotMatchesLMEval(t *testing.T) {
 				t.Fatalf("no expectation %q", tt.key)
 			}
 			cfg := resolveOne(t, reg, tt.request, tt.task)
-			task, err := Build(context.Background(), cfg, hub(t), BuildOptions{NumFewshot: tt.numFewshot, Limit: len(w.Fewshot)})
+			task, err := Build(context.Background(), cfg, hub(t), BuildOptions{NumFewshot: tt.numFewshot, Limit: len(w.Fewshot), Chat: tt.chat})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -63,13 +86,7 @@ func TestFewshotMatchesLMEval(t *testing.T) {
 					shots = []int{}
 				}
 				gotShots = append(gotShots, shots)
-				ctx := ""
-				if in.Generate != nil {
-					ctx = in.Generate.Context
-				} else {
-					ctx = in.Loglikelihood[0].Context
-				}
-				gotHashes = append(gotHashes, sha256Hex(ctx))
+				gotHashes = append(gotHashes, contextsHash(in))
 			}
 			if diff := cmp.Diff(w.Fewshot, gotShots); diff != "" {
 				t.Errorf("few-shot indexes differ from lm-eval (-lm-eval +parity):\n%s", diff)
@@ -79,6 +96,27 @@ func TestFewshotMatchesLMEval(t *testing.T) {
 			}
 		})
 	}
+}
+
+// contextsHash is lmeval_fewshot.py's ctx_hash: SHA-256 of the doc's
+// distinct request contexts, in order, joined by NUL.
+func contextsHash(in Instance) string {
+	var seen []string
+	add := func(c string) {
+		for _, s := range seen {
+			if s == c {
+				return
+			}
+		}
+		seen = append(seen, c)
+	}
+	if in.Generate != nil {
+		add(in.Generate.Context)
+	}
+	for _, r := range in.Loglikelihood {
+		add(r.Context)
+	}
+	return sha256Hex(strings.Join(seen, "\x00"))
 }
 
 // memDocs is an in-memory DocSource for unit tests.

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/parity-eval/parity/chat"
 )
 
 // TestGoldenPrompts pins the exact requests of the first docs of each task
@@ -16,19 +18,80 @@ import (
 // prompts' bytes are also checked independently by TestFewshotMatchesLMEval.
 func TestGoldenPrompts(t *testing.T) {
 	reg := registry(t)
+	tmpl := llamaTemplate(t)
+	type mode int
+	const (
+		plain mode = iota
+		chatSingle
+		chatMulti
+		chatMessages // no template: the messages go to a chat endpoint
+	)
 	tests := []struct {
 		file, request, task string
 		numFewshot          *int
+		mode                mode
+		profile             Profile
 	}{
-		{"arc_challenge_0shot.txt", "arc_challenge", "arc_challenge", nil},
-		{"arc_challenge_25shot.txt", "arc_challenge", "arc_challenge", intp(25)},
-		{"openllm_arc_challenge_25shot.txt", "openllm", "arc_challenge", nil},
-		{"gsm8k_5shot.txt", "gsm8k", "gsm8k", nil},
+		// Plain prompts (tasks.md §1.3).
+		{"arc_challenge_0shot.txt", "arc_challenge", "arc_challenge", nil, plain, ""},
+		{"arc_challenge_25shot.txt", "arc_challenge", "arc_challenge", intp(25), plain, ""},
+		{"openllm_arc_challenge_25shot.txt", "openllm", "arc_challenge", nil, plain, ""},
+		{"gsm8k_5shot.txt", "gsm8k", "gsm8k", nil, plain, ""},
+		{"mmlu_abstract_algebra_5shot.txt", "openllm", "mmlu_abstract_algebra", nil, plain, ""},
+		{"mmlu_high_school_government_and_politics_0shot.txt", "mmlu", "mmlu_high_school_government_and_politics", nil, plain, ""},
+		{"hellaswag_10shot.txt", "hellaswag", "hellaswag", intp(10), plain, ""},
+		{"openllm_hellaswag_10shot.txt", "openllm", "hellaswag", nil, plain, ""},
+		{"winogrande_5shot.txt", "winogrande", "winogrande", intp(5), plain, ""},
+		{"openllm_winogrande_5shot.txt", "openllm", "winogrande", nil, plain, ""},
+		{"truthfulqa_mc1_0shot.txt", "truthfulqa_mc1", "truthfulqa_mc1", intp(5), plain, ""},
+		{"truthfulqa_mc2_0shot.txt", "leaderboard-v1", "truthfulqa_mc2", nil, plain, ""},
+		{"mmlu_llama_3.1_instruct_abstract_algebra_5shot.txt", "leaderboard-v1", "mmlu_llama_3.1_instruct_abstract_algebra", nil, plain, ""},
+		{"mmlu_cot_0shot_llama_3.1_instruct_abstract_algebra.txt", "leaderboard-v1", "mmlu_cot_0shot_llama_3.1_instruct_abstract_algebra", nil, plain, ""},
+		{"arc_challenge_llama_3.1_instruct_0shot.txt", "leaderboard-v1", "arc_challenge_llama_3.1_instruct", nil, plain, ""},
+		{"gsm8k_cot_llama_3.1_instruct_8shot.txt", "leaderboard-v1", "gsm8k_cot_llama_3.1_instruct", nil, plain, ""},
+		{"mmlu_llama_abstract_algebra_5shot.txt", "mmlu_llama", "mmlu_llama_abstract_algebra", nil, plain, ProfileUpstream},
+		{"mmlu_cot_llama_abstract_algebra.txt", "mmlu_cot_llama", "mmlu_cot_llama_abstract_algebra", nil, plain, ProfileUpstream},
+		{"arc_challenge_llama_0shot.txt", "arc_challenge_llama", "arc_challenge_llama", nil, plain, ProfileUpstream},
+		{"gsm8k_cot_llama_8shot.txt", "gsm8k_cot_llama", "gsm8k_cot_llama", nil, plain, ProfileUpstream},
+		{"gsm8k_llama_8shot.txt", "gsm8k_llama", "gsm8k_llama", nil, plain, ProfileUpstream},
+
+		// Chat prompts, paper profile (§1.6, §3): the Llama-3.1 layout.
+		{"chat_paper_mmlu_llama_3.1_instruct_abstract_algebra_5shot_multiturn.txt", "leaderboard-v1", "mmlu_llama_3.1_instruct_abstract_algebra", nil, chatMulti, ProfilePaper},
+		{"chat_paper_mmlu_cot_0shot_llama_3.1_instruct_abstract_algebra.txt", "leaderboard-v1", "mmlu_cot_0shot_llama_3.1_instruct_abstract_algebra", nil, chatSingle, ProfilePaper},
+		{"chat_paper_arc_challenge_llama_3.1_instruct_0shot.txt", "leaderboard-v1", "arc_challenge_llama_3.1_instruct", nil, chatSingle, ProfilePaper},
+		{"chat_paper_gsm8k_cot_llama_3.1_instruct_8shot_multiturn.txt", "leaderboard-v1", "gsm8k_cot_llama_3.1_instruct", nil, chatMulti, ProfilePaper},
+		{"chat_paper_gsm8k_cot_llama_3.1_instruct_8shot_messages.txt", "leaderboard-v1", "gsm8k_cot_llama_3.1_instruct", nil, chatMessages, ProfilePaper},
+		{"chat_paper_mmlu_abstract_algebra_5shot.txt", "openllm", "mmlu_abstract_algebra", nil, chatSingle, ProfilePaper},
+		{"chat_paper_mmlu_abstract_algebra_5shot_multiturn.txt", "openllm", "mmlu_abstract_algebra", nil, chatMulti, ProfilePaper},
+		{"chat_paper_hellaswag_10shot_multiturn.txt", "leaderboard-v1", "hellaswag", nil, chatMulti, ProfilePaper},
+		{"chat_paper_winogrande_5shot.txt", "leaderboard-v1", "winogrande", nil, chatSingle, ProfilePaper},
+		{"chat_paper_winogrande_5shot_multiturn.txt", "leaderboard-v1", "winogrande", nil, chatMulti, ProfilePaper},
+		{"chat_paper_truthfulqa_mc2_0shot.txt", "leaderboard-v1", "truthfulqa_mc2", nil, chatSingle, ProfilePaper},
+		{"chat_paper_arc_challenge_25shot.txt", "openllm", "arc_challenge", nil, chatSingle, ProfilePaper},
+
+		// Chat prompts, upstream profile (lm-eval HEAD, gen_prefix prefills).
+		{"chat_upstream_mmlu_llama_abstract_algebra_5shot_multiturn.txt", "leaderboard-v1-upstream", "mmlu_llama_abstract_algebra", nil, chatMulti, ProfileUpstream},
+		{"chat_upstream_mmlu_llama_abstract_algebra_5shot.txt", "leaderboard-v1-upstream", "mmlu_llama_abstract_algebra", nil, chatSingle, ProfileUpstream},
+		{"chat_upstream_mmlu_cot_llama_abstract_algebra.txt", "leaderboard-v1-upstream", "mmlu_cot_llama_abstract_algebra", nil, chatSingle, ProfileUpstream},
+		{"chat_upstream_arc_challenge_llama_0shot.txt", "leaderboard-v1-upstream", "arc_challenge_llama", nil, chatSingle, ProfileUpstream},
+		{"chat_upstream_gsm8k_cot_llama_8shot_multiturn.txt", "leaderboard-v1-upstream", "gsm8k_cot_llama", nil, chatMulti, ProfileUpstream},
+		{"chat_upstream_gsm8k_llama_8shot_multiturn.txt", "gsm8k_llama", "gsm8k_llama", nil, chatMulti, ProfileUpstream},
+		{"chat_upstream_winogrande_5shot.txt", "leaderboard-v1-upstream", "winogrande", nil, chatSingle, ProfileUpstream},
+		{"chat_upstream_mmlu_abstract_algebra_5shot_multiturn.txt", "openllm-upstream", "mmlu_abstract_algebra", nil, chatMulti, ProfileUpstream},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
 			cfg := resolveOne(t, reg, tt.request, tt.task)
-			task, err := Build(context.Background(), cfg, hub(t), BuildOptions{NumFewshot: tt.numFewshot, Limit: 3})
+			opts := BuildOptions{NumFewshot: tt.numFewshot, Limit: 3, Profile: tt.profile}
+			switch tt.mode {
+			case chatSingle:
+				opts.Chat = &ChatOptions{Template: tmpl}
+			case chatMulti:
+				opts.Chat = &ChatOptions{Template: tmpl, FewshotAsMultiturn: true}
+			case chatMessages:
+				opts.Chat = &ChatOptions{SendMessages: true, FewshotAsMultiturn: true}
+			}
+			task, err := Build(context.Background(), cfg, hub(t), opts)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -41,11 +104,22 @@ func TestGoldenPrompts(t *testing.T) {
 	}
 }
 
+// llamaTemplate is the Llama-3.1 layout fixture of the chat package (it
+// renders chats without tools exactly as Meta's template does).
+func llamaTemplate(t testing.TB) *chat.Template {
+	t.Helper()
+	tmpl, err := chat.Load(filepath.Join(repoRoot(t), "chat", "testdata", "tokenizer_config.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tmpl
+}
+
 // renderInstances prints instances for review: the context verbatim between
 // markers, everything else as JSON strings.
 func renderInstances(task *Task, insts []Instance) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "# task %s (group %q), version %s, %d-shot, seed %d\n", task.Name(), task.Config().Group, task.Version(), task.NumFewshot(), task.FewshotSeed())
+	fmt.Fprintf(&b, "# task %s (group %q), version %s, %d-shot, seed %d, %s\n", task.Name(), task.Config().Group, task.Version(), task.NumFewshot(), task.FewshotSeed(), task.PromptMode())
 	q := func(v any) string {
 		var out bytes.Buffer
 		enc := json.NewEncoder(&out)
@@ -74,6 +148,12 @@ func renderInstances(task *Task, insts []Instance) string {
 		}
 		if g := in.Generate; g != nil {
 			fmt.Fprintf(&b, "until: %s\nmax_tokens: %d\ntemperature: %v\n", q(g.Until), g.MaxTokens, g.Temperature)
+			if len(g.Messages) > 0 {
+				fmt.Fprintf(&b, "messages sent: %d\n", len(g.Messages))
+			}
+		}
+		for i, m := range in.Messages {
+			fmt.Fprintf(&b, "message %d %s: %s\n", i, m.Role, q(m.Content))
 		}
 		fmt.Fprintf(&b, "context (%d bytes, ends %s):\n", len(ctx), q(ctx[max(0, len(ctx)-12):]))
 		b.WriteString("<<<\n")

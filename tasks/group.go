@@ -51,6 +51,15 @@ func (p *parser) collectGroups(list *yaml.Node, reg *Registry) {
 				g.Summary, _ = p.str(kv.val, subject, kv.key)
 			case "suite":
 				g.Suite, _ = p.boolean(kv.val, subject, kv.key)
+			case "profiles":
+				if ps, ok := p.pairs(kv.val, subject); ok {
+					g.Profiles = map[string]string{}
+					for _, pr := range ps {
+						if name, ok := p.str(pr.val, subject, "profiles."+pr.key); ok {
+							g.Profiles[pr.key] = name
+						}
+					}
+				}
 			case "task":
 				taskNode = kv.val
 				p.groupEntries(g, kv.val, subject)
@@ -189,12 +198,13 @@ func (p *parser) groupLeaves(gr *groupRaw, reg *Registry, depth int) ([]*Config,
 	ok := true
 	for _, e := range g.Entries {
 		var base []*Config
-		if rt, isTask := p.rawBy[e.Name]; isTask {
+		if rt, isTask := p.rawBy[e.Name]; isTask && !isTemplateTask(e.Name) {
 			if rt.cfg == nil {
 				ok = false // already reported
 				continue
 			}
 			base = []*Config{rt.cfg}
+			g.children = append(g.children, e.Name)
 		} else if sub, isGroup := p.groups[e.Name]; isGroup {
 			leaves, good := p.groupLeaves(sub, reg, depth+1)
 			if !good {
@@ -202,8 +212,12 @@ func (p *parser) groupLeaves(gr *groupRaw, reg *Registry, depth int) ([]*Config,
 				continue
 			}
 			base = leaves
+			g.children = append(g.children, e.Name)
 		} else if tagged, isTag := reg.tags[e.Name]; isTag {
 			base = tagged
+			for _, c := range tagged {
+				g.children = append(g.children, c.Name)
+			}
 		} else {
 			hint := ""
 			if m := closest(e.Name, p.allNames(reg), 3); len(m) > 0 {
@@ -318,6 +332,60 @@ func (r *Registry) Resolve(names []string) ([]*Config, error) {
 		}
 	}
 	return out, nil
+}
+
+// GroupsFor lists the groups the names request, nested groups included, in
+// order of first appearance: the groups whose scores a run reports.
+func (r *Registry) GroupsFor(names []string) []*Group {
+	var out []*Group
+	seen := map[string]bool{}
+	var walk func(g *Group, depth int)
+	walk = func(g *Group, depth int) {
+		if seen[g.Name] || depth > 100 {
+			return
+		}
+		seen[g.Name] = true
+		out = append(out, g)
+		for _, e := range g.Entries {
+			if sub, ok := r.gByNm[e.Name]; ok {
+				walk(sub, depth+1)
+			}
+		}
+	}
+	for _, n := range names {
+		if g, ok := r.gByNm[n]; ok {
+			walk(g, 0)
+		}
+	}
+	return out
+}
+
+// Suite returns the suite a run of name under profile means: the group
+// itself, or the group its profiles entry names for that profile.
+func (r *Registry) Suite(name string, profile Profile) (*Group, error) {
+	g, ok := r.gByNm[name]
+	if !ok || !g.Suite {
+		var suites []string
+		for _, s := range r.groups {
+			if s.Suite {
+				suites = append(suites, s.Name)
+			}
+		}
+		hint := ""
+		if m := closest(name, suites, 3); len(m) > 0 {
+			hint = fmt.Sprintf("; did you mean %s?", quoteJoin(m))
+		}
+		if ok {
+			return nil, fmt.Errorf("%s: %q is a group, not a suite (suites: %s)", r.file, name, strings.Join(suites, ", "))
+		}
+		return nil, fmt.Errorf("%s: unknown suite %q (suites: %s)%s", r.file, name, strings.Join(suites, ", "), hint)
+	}
+	if p, err := ParseProfile(string(profile)); err == nil {
+		if other, ok := g.Profiles[string(p)]; ok {
+			return r.gByNm[other], nil
+		}
+	}
+	return g, nil
 }
 
 func describeVia(c *Config) string {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/parity-eval/parity/datasets"
+	"github.com/parity-eval/parity/tasks/taskstest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files under testdata/")
@@ -70,17 +71,47 @@ func (m *memoSource) Load(ctx context.Context, ref datasets.Ref) ([]datasets.Doc
 var (
 	hubOnce   sync.Once
 	hubSource *memoSource
+	hubErr    error
 )
 
-// hub is a DocSource over the shared Hub mirror, offline.
+// hub is a DocSource over the shared Hub mirror, offline, plus the
+// HellaSwag fixture of package taskstest, which the mirror lacks, written as
+// Hub-layout parquet files under Rowan/hellaswag.
 func hub(t testing.TB) DocSource {
 	t.Helper()
 	dir := filepath.Join(sharedData(t), "hub")
 	hubOnce.Do(func() {
-		l := datasets.NewLoader(datasets.Options{DataDir: dir, Offline: true, CacheDir: t.TempDir()})
-		hubSource = &memoSource{src: l, cache: map[string][]datasets.Doc{}}
+		fixture, err := os.MkdirTemp("", "parity-hellaswag-")
+		if err != nil {
+			hubErr = err
+			return
+		}
+		if hubErr = taskstest.WriteHellaswag(fixture); hubErr != nil {
+			return
+		}
+		cache, err := os.MkdirTemp("", "parity-hub-cache-")
+		if err != nil {
+			hubErr = err
+			return
+		}
+		mirror := datasets.NewLoader(datasets.Options{DataDir: dir, Offline: true, CacheDir: cache})
+		fix := datasets.NewLoader(datasets.Options{DataDir: fixture, Offline: true, CacheDir: cache})
+		hubSource = &memoSource{src: routeSource{"Rowan/hellaswag": fix, "": mirror}, cache: map[string][]datasets.Doc{}}
 	})
+	if hubErr != nil {
+		t.Fatalf("writing the HellaSwag fixture: %v", hubErr)
+	}
 	return hubSource
+}
+
+// routeSource sends each dataset to its own source ("" is the default).
+type routeSource map[string]DocSource
+
+func (r routeSource) Load(ctx context.Context, ref datasets.Ref) ([]datasets.Doc, error) {
+	if s, ok := r[ref.Path]; ok {
+		return s.Load(ctx, ref)
+	}
+	return r[""].Load(ctx, ref)
 }
 
 // registry parses the repository's tasks.yaml.

@@ -33,21 +33,19 @@ var taskKeys = []string{
 	"description", "target_delimiter", "fewshot_delimiter", "num_fewshot",
 	"fewshot_config", "output_type", "generation_kwargs", "repeats",
 	"filter_list", "metric_list", "should_decontaminate",
-	"doc_to_decontamination_query", "metadata",
+	"doc_to_decontamination_query", "metadata", "gen_prefix", "process_results",
 }
 
 // unsupportedKeys are lm-eval keys parity knows but does not implement; they
 // get a clearer message than "unknown key".
 var unsupportedKeys = map[string]string{
-	"process_results":  "process_results is not supported: tasks with custom scoring need Go code",
 	"use_prompt":       "use_prompt (promptsource) is not supported",
 	"doc_to_image":     "doc_to_image (multimodal tasks) is not supported",
-	"gen_prefix":       "gen_prefix (lm-eval >= v0.4.8) is not supported",
 	"group":            "group belongs in the groups: list, not in a task",
 	"aggregate_metric": "aggregate_metric_list belongs to a group",
 }
 
-var groupKeys = []string{"group", "group_alias", "summary", "suite", "task", "aggregate_metric_list", "metadata"}
+var groupKeys = []string{"group", "group_alias", "summary", "suite", "profiles", "task", "aggregate_metric_list", "metadata"}
 
 // Registry is a parsed tasks file: tasks, groups and tags by name.
 type Registry struct {
@@ -162,6 +160,11 @@ func (p *parser) parse(data []byte) *Registry {
 		p.collectTasks(taskList)
 	}
 	for _, rt := range p.raws {
+		if isTemplateTask(rt.name) {
+			// Only included by other tasks (lm-eval's _*_template_yaml).
+			p.flatten(rt, 0)
+			continue
+		}
 		if p.flatten(rt, 0) {
 			rt.cfg, _ = p.decodeTask(rt.flat, rt.node, fmt.Sprintf("task %q", rt.name))
 		}
@@ -190,8 +193,23 @@ func (p *parser) parse(data []byte) *Registry {
 	for _, g := range reg.groups {
 		p.groupLeaves(p.groups[g.Name], reg, 0)
 	}
+	for _, g := range reg.groups {
+		for _, prof := range sortedKeys(g.Profiles) {
+			if _, err := ParseProfile(prof); err != nil {
+				p.errorf(&yaml.Node{Line: g.Line}, fmt.Sprintf("group %q", g.Name), "profiles: %v", err)
+			}
+			if _, ok := reg.gByNm[g.Profiles[prof]]; !ok {
+				p.errorf(&yaml.Node{Line: g.Line}, fmt.Sprintf("group %q", g.Name), "profiles.%s: unknown group %q", prof, g.Profiles[prof])
+			}
+		}
+	}
 	return reg
 }
+
+// isTemplateTask reports whether a task entry is only a base for include
+// (its name starts with "_"), like lm-eval's _default_template_yaml files:
+// it is neither checked on its own nor registered.
+func isTemplateTask(name string) bool { return strings.HasPrefix(name, "_") }
 
 func (p *parser) collectTasks(list *yaml.Node) {
 	list = deref(list)
@@ -377,6 +395,15 @@ func (p *parser) decodeTask(pairs []kv, node *yaml.Node, subject string) (*Confi
 			if s, ok := p.str(n, subject, kv.key); ok && s != "" {
 				c.Description = p.template(n, s, subject, kv.key)
 			}
+		case "gen_prefix":
+			if d := deref(n); d != nil && d.ShortTag() == "!!null" {
+				continue
+			}
+			if s, ok := p.str(n, subject, kv.key); ok {
+				c.GenPrefix = p.template(n, s, subject, kv.key)
+			}
+		case "process_results":
+			p.processResults(c, n, subject)
 		case "target_delimiter":
 			c.TargetDelimiter, _ = p.str(n, subject, kv.key)
 		case "fewshot_delimiter":
@@ -464,6 +491,9 @@ func (p *parser) checkTask(c *Config, node *yaml.Node, subject string, dataFiles
 	if c.TestSplit == "" && c.ValidationSplit == "" && !present["test_split"] && !present["validation_split"] {
 		p.errorf(node, subject, "needs test_split or validation_split (the docs to evaluate)")
 	}
+	if c.processResults != nil && c.OutputType == GenerateUntil {
+		p.errorf(node, subject, "process_results: only multiple_choice and loglikelihood tasks can use one")
+	}
 	if c.OutputType == MultipleChoice && !present["doc_to_choice"] {
 		p.errorf(node, subject, "output_type multiple_choice needs doc_to_choice")
 	}
@@ -500,6 +530,9 @@ func (p *parser) docField(n *yaml.Node, subject, key string) *DocField {
 	if d.Tag == "!function" {
 		name := d.Value
 		fn, ok := p.opts.Functions.Doc[name]
+		if !ok {
+			fn, ok = goFuncs.doc[name]
+		}
 		if !ok {
 			p.errorf(n, subject, "%s: unknown function %q (not registered in ParseOptions.Functions.Doc)", key, name)
 			return nil
@@ -559,7 +592,10 @@ func (p *parser) processDocs(c *Config, n *yaml.Node, subject string) {
 	}
 	fn, ok := p.opts.Functions.ProcessDocs[d.Value]
 	if !ok {
-		known := sortedKeys(p.opts.Functions.ProcessDocs)
+		fn, ok = goFuncs.processDocs[d.Value]
+	}
+	if !ok {
+		known := append(sortedKeys(p.opts.Functions.ProcessDocs), sortedKeys(goFuncs.processDocs)...)
 		hint := ""
 		if m := closest(d.Value, known, 3); len(m) > 0 {
 			hint = fmt.Sprintf(" (did you mean %s?)", quoteJoin(m))
@@ -569,6 +605,29 @@ func (p *parser) processDocs(c *Config, n *yaml.Node, subject string) {
 	}
 	c.ProcessDocs = d.Value
 	c.processDocs = fn
+}
+
+func (p *parser) processResults(c *Config, n *yaml.Node, subject string) {
+	d := deref(n)
+	if d == nil || d.Kind != yaml.ScalarNode || (d.ShortTag() != "!!str" && d.Tag != "!function") {
+		p.errorf(n, subject, "process_results: want a function name, got %s", kindName(n))
+		return
+	}
+	fn, ok := p.opts.Functions.Results[d.Value]
+	if !ok {
+		fn, ok = goFuncs.results[d.Value]
+	}
+	if !ok {
+		known := append(sortedKeys(p.opts.Functions.Results), sortedKeys(goFuncs.results)...)
+		hint := ""
+		if m := closest(d.Value, known, 3); len(m) > 0 {
+			hint = fmt.Sprintf(" (did you mean %s?)", quoteJoin(m))
+		}
+		p.errorf(n, subject, "process_results: unknown function %q%s; tasks with custom scoring need a Go port", d.Value, hint)
+		return
+	}
+	c.ProcessResults = d.Value
+	c.processResults = fn
 }
 
 func (p *parser) datasetKwargs(c *Config, n *yaml.Node, subject string) *yaml.Node {
@@ -733,7 +792,7 @@ func (p *parser) filterList(c *Config, n *yaml.Node, subject string) {
 		c.Filters = []FilterConfig{{
 			Name:      "none",
 			Steps:     []FilterStep{{Function: "take_first"}},
-			pipeline:  scoring.DefaultPipeline(),
+			steps:     []filterStep{fromScoring(scoring.TakeFirst())},
 			collapses: true,
 		}}
 		return
@@ -778,7 +837,6 @@ func (p *parser) filterList(c *Config, n *yaml.Node, subject string) {
 			p.errorf(e, subject, "filter %q: want a non-empty list of steps under \"filter\"", fc.Name)
 			continue
 		}
-		fc.pipeline.Name = fc.Name
 		for j, sn := range sd.Content {
 			sps, ok := p.pairs(sn, subject)
 			if !ok {
@@ -797,7 +855,7 @@ func (p *parser) filterList(c *Config, n *yaml.Node, subject string) {
 				p.errorf(sn, subject, "filter %q step %d: missing \"function\"", fc.Name, j)
 				continue
 			}
-			f, err := scoring.NewFilter(step.Function, step.Params)
+			f, err := newFilterStep(step.Function, step.Params)
 			if err != nil {
 				p.errorf(sn, subject, "filter %q: %v", fc.Name, err)
 				continue
@@ -806,7 +864,7 @@ func (p *parser) filterList(c *Config, n *yaml.Node, subject string) {
 				fc.collapses = true
 			}
 			fc.Steps = append(fc.Steps, step)
-			fc.pipeline.Filters = append(fc.pipeline.Filters, f)
+			fc.steps = append(fc.steps, f)
 		}
 		c.Filters = append(c.Filters, fc)
 	}

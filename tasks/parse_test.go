@@ -52,15 +52,40 @@ func TestBadFiles(t *testing.T) {
 
 func TestTasksYAML(t *testing.T) {
 	reg := registry(t)
-	var names []string
+	perFamily := map[string]int{}
 	for _, c := range reg.Tasks() {
-		names = append(names, c.Name+" "+c.Version)
 		if c.Summary == "" {
 			t.Errorf("task %s has no summary", c.Name)
 		}
+		if strings.HasPrefix(c.Name, "_") {
+			t.Errorf("template %s is registered as a task", c.Name)
+		}
+		for _, fam := range []string{"mmlu_cot_0shot_llama_3.1_instruct_", "mmlu_llama_3.1_instruct_", "mmlu_cot_llama_", "mmlu_llama_", "mmlu_"} {
+			if strings.HasPrefix(c.Name, fam) {
+				perFamily[fam]++
+				break
+			}
+		}
 	}
-	if diff := cmp.Diff([]string{"arc_challenge 1.0", "gsm8k 3.0"}, names); diff != "" {
-		t.Errorf("tasks (-want +got):\n%s", diff)
+	for fam, n := range perFamily {
+		if n != 57 {
+			t.Errorf("%s*: %d subject tasks, want 57", fam, n)
+		}
+	}
+	if len(perFamily) != 5 || len(reg.Tasks()) != 2+4+5*57+5 {
+		t.Errorf("%d tasks in %d MMLU families", len(reg.Tasks()), len(perFamily))
+	}
+	versions := map[string]string{
+		"arc_challenge": "1.0", "gsm8k": "3.0", "hellaswag": "1.0", "winogrande": "1.0", "truthfulqa_mc1": "2.0", "truthfulqa_mc2": "2.0",
+		"mmlu_abstract_algebra": "1.0", "mmlu_llama_3.1_instruct_anatomy": "0.0", "mmlu_cot_0shot_llama_3.1_instruct_virology": "2.0",
+		"mmlu_llama_marketing": "1.0", "mmlu_cot_llama_sociology": "1.0", "arc_challenge_llama_3.1_instruct": "1.0",
+		"arc_challenge_llama": "1.0", "gsm8k_cot_llama_3.1_instruct": "3.0", "gsm8k_cot_llama": "4.0", "gsm8k_llama": "3.0",
+	}
+	for name, v := range versions {
+		c, ok := reg.Task(name)
+		if !ok || c.Version != v {
+			t.Errorf("task %s: found %v, version %q; want %q", name, ok, c.Version, v)
+		}
 	}
 	g, ok := reg.Group("openllm")
 	if !ok || !g.Suite || g.Summary == "" {
@@ -81,9 +106,79 @@ func TestTasksYAML(t *testing.T) {
 	if diff := cmp.Diff([]string{"strict-match", "flexible-extract"}, filters); diff != "" {
 		t.Errorf("gsm8k filters (-want +got):\n%s", diff)
 	}
-	leaves := g.Leaves()
-	if len(leaves) != 2 || leaves[0].FewshotSplit != "validation" || *leaves[0].NumFewshot != 25 || *leaves[1].NumFewshot != 5 {
-		t.Errorf("openllm leaves: %+v %+v", leaves[0], leaves[1])
+	// openllm (§2.7): per-task shots and few-shot splits; truthfulqa is a tag
+	// (mc1, mc2), mmlu a group of 57 subjects.
+	type leaf struct {
+		split string
+		shots int
+	}
+	got := map[string]leaf{}
+	for _, l := range g.Leaves() {
+		got[l.Name] = leaf{l.FewshotSplit, *l.NumFewshot}
+	}
+	want := map[string]leaf{
+		"arc_challenge": {"validation", 25}, "hellaswag": {"train", 10}, "truthfulqa_mc1": {"", 0}, "truthfulqa_mc2": {"", 0},
+		"winogrande": {"train", 5}, "gsm8k": {"train", 5}, "mmlu_abstract_algebra": {"dev", 5}, "mmlu_world_religions": {"dev", 5},
+	}
+	for name, w := range want {
+		if got[name] != w {
+			t.Errorf("openllm %s: %+v, want %+v", name, got[name], w)
+		}
+	}
+	if len(got) != 6+57 {
+		t.Errorf("openllm has %d leaves, want 63", len(got))
+	}
+	up, err := reg.Suite("openllm", ProfileUpstream)
+	if err != nil || up.Name != "openllm-upstream" {
+		t.Fatalf("openllm under upstream: %v, %v", up, err)
+	}
+	for _, l := range up.Leaves() {
+		if l.Name == "arc_challenge" && l.FewshotSplit != "train" {
+			t.Errorf("openllm-upstream arc_challenge fewshot_split %q", l.FewshotSplit)
+		}
+	}
+	mmlu, _ := reg.Group("mmlu")
+	if diff := cmp.Diff([]string{"mmlu_stem", "mmlu_other", "mmlu_social_sciences", "mmlu_humanities"}, mmlu.Subtasks()); diff != "" {
+		t.Errorf("mmlu subtasks:\n%s", diff)
+	}
+	if len(mmlu.Leaves()) != 57 || len(mmlu.AggregateMetrics) != 1 || !mmlu.AggregateMetrics[0].WeightBySize {
+		t.Errorf("mmlu: %d leaves, aggregate %+v", len(mmlu.Leaves()), mmlu.AggregateMetrics)
+	}
+	stem, _ := reg.Group("mmlu_stem")
+	if len(stem.Subtasks()) != 19 {
+		t.Errorf("mmlu_stem has %d subjects, want 19", len(stem.Subtasks()))
+	}
+	var groups []string
+	for _, g := range reg.GroupsFor([]string{"openllm"}) {
+		groups = append(groups, g.Name)
+	}
+	if diff := cmp.Diff([]string{"openllm", "mmlu", "mmlu_stem", "mmlu_other", "mmlu_social_sciences", "mmlu_humanities"}, groups); diff != "" {
+		t.Errorf("groups reported for openllm (-want +got):\n%s", diff)
+	}
+	for _, tc := range []struct {
+		profile Profile
+		want    []string
+	}{
+		{ProfilePaper, []string{"mmlu_llama_3.1_instruct", "mmlu_cot_0shot_llama_3.1_instruct", "arc_challenge_llama_3.1_instruct", "gsm8k_cot_llama_3.1_instruct", "hellaswag", "winogrande", "truthfulqa_mc2"}},
+		{ProfileUpstream, []string{"mmlu_llama", "mmlu_cot_llama", "arc_challenge_llama", "gsm8k_cot_llama", "hellaswag", "winogrande", "truthfulqa_mc2"}},
+	} {
+		s, err := reg.Suite("leaderboard-v1", tc.profile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var entries []string
+		for _, e := range s.Entries {
+			entries = append(entries, e.Name)
+		}
+		if diff := cmp.Diff(tc.want, entries); diff != "" {
+			t.Errorf("leaderboard-v1 under %s (-want +got):\n%s", tc.profile, diff)
+		}
+	}
+	if _, err := reg.Suite("mmlu", ProfilePaper); err == nil || !strings.Contains(err.Error(), "not a suite") {
+		t.Errorf("mmlu as a suite: %v", err)
+	}
+	if _, err := reg.Suite("leaderbord-v1", ProfilePaper); err == nil || !strings.Contains(err.Error(), "leaderboard-v1") {
+		t.Errorf("misspelt suite: %v", err)
 	}
 }
 

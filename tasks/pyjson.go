@@ -236,5 +236,8 @@ func (r *SampleRecord) LMEvalJSON() string {
 		}
 		m.set(n, v)
 	}
+	for _, k := range sortedKeys(r.Extra) {
+		m.set(k, r.Extra[k])
+	}
 	return pyJSON(m, 0)
 }

@@ -29,6 +29,9 @@ type SampleRecord struct {
 	FilteredResps []any              `json:"filtered_resps"`
 	Filter        string             `json:"filter"`
 	Metrics       map[string]float64 `json:"metrics"`
+	// Extra holds task-specific fields written after the metrics (sorted by
+	// key), e.g. code-execution verdicts; lm-eval's own tasks have none.
+	Extra map[string]any `json:"extra,omitempty"`
 	// metricOrder is the order lm-eval's process_results emits the metrics.
 	metricOrder []string
 }
@@ -54,6 +57,24 @@ func (t *Task) Score(inst Instance, ll []runner.LoglikelihoodResult, gen []runne
 		}
 		base.Filter = "none"
 		base.Metrics = map[string]float64{}
+		if cfg.processResults != nil {
+			ms, err := cfg.processResults(inst.Doc, ll)
+			if err != nil {
+				return nil, fmt.Errorf("task %q doc %d: process_results %s: %w", cfg.Name, inst.DocID, cfg.ProcessResults, err)
+			}
+			base.Metrics = ms
+			for _, m := range cfg.Metrics {
+				if _, ok := ms[m.Metric]; ok {
+					base.metricOrder = append(base.metricOrder, m.Metric)
+				}
+			}
+			for _, k := range sortedKeys(ms) {
+				if !containsStr(base.metricOrder, k) {
+					base.metricOrder = append(base.metricOrder, k)
+				}
+			}
+			return []SampleRecord{base}, nil
+		}
 		for _, name := range mcMetricOrder {
 			if !t.hasMetric(name) {
 				continue
@@ -84,8 +105,9 @@ func (t *Task) Score(inst Instance, ll []runner.LoglikelihoodResult, gen []runne
 			return nil, err
 		}
 		var out []SampleRecord
-		for _, fc := range cfg.Filters {
-			filtered, err := fc.pipeline.Apply([]string{gen[0].Text})
+		for i := range cfg.Filters {
+			fc := &cfg.Filters[i]
+			filtered, err := fc.apply([]string{gen[0].Text}, inst.Doc)
 			if err != nil {
 				return nil, fmt.Errorf("task %q doc %d: %w", cfg.Name, inst.DocID, err)
 			}
@@ -217,7 +239,7 @@ func boolFloat(b bool) float64 {
 // in arguments (after TaskConfig.__post_init__: until filled in, temperature
 // a float).
 func (t *Task) generationKwargsValue() *orderedMap {
-	g := t.cfg.Generation
+	g := t.gen
 	m := &orderedMap{}
 	for _, k := range g.order {
 		switch k {

@@ -251,8 +251,8 @@ func TestGenerationTemperature(t *testing.T) {
 		{GenerationKwargs{}, 1}, // no do_sample: vLLM's default
 	}
 	for _, tt := range tests {
-		task := &Task{cfg: &Config{Generation: tt.g}}
-		if got := task.generateRequest("c").Temperature; got != tt.want || math.IsNaN(got) {
+		task := &Task{cfg: &Config{Generation: tt.g}, gen: tt.g}
+		if got := task.generateRequest("c", nil).Temperature; got != tt.want || math.IsNaN(got) {
 			t.Errorf("%+v: temperature %v, want %v", tt.g, got, tt.want)
 		}
 	}

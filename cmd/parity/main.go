@@ -40,6 +40,8 @@ type command struct {
 
 func commands() map[string]command {
 	return map[string]command{
+		"compare": {"recovery tables of candidates against a baseline", compareCmd},
+		"gate":    {"pass or fail a candidate against a baseline (CI, nightly)", gateCmd},
 		"run":     {"evaluate a model on tasks or suites", runCmd},
 		"tasks":   {"list the registered tasks and suites", tasksCmd},
 		"version": {"print parity's version", versionCmd},

@@ -52,6 +52,9 @@ type runFlags struct {
 	timeout                                      time.Duration
 	maxRetries                                   int
 	progress                                     string
+	gateBaseline                                 string
+	gate                                         gateFlags
+	prompt                                       promptFlags
 }
 
 func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -62,8 +65,9 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.StringVar(&f.taskList, "tasks", "", "comma-separated task or group names (required; see parity tasks)")
 	fs.StringVar(&f.tasksFile, "tasks-file", "", "task registry to use instead of the built-in tasks.yaml")
 	fs.IntVar(&f.numFewshot, "num-fewshot", -1, "few-shot examples per prompt (default: each task's own)")
-	fs.IntVar(&f.limit, "limit", 0, "evaluate only the first N documents of each task (0 = all)")
-	fs.Int64Var(&f.seed, "seed", 1234, "few-shot sampler seed (lm-eval's default is 1234)")
+	fs.Var(limitValue{&f.limit, &f.prompt.limitFraction}, "limit", "evaluate only the first N documents of each task, or a fraction of them when below 1 (0 = all)")
+	f.seed = tasks.DefaultFewshotSeed
+	fs.Var(seedValue{&f.seed}, "seed", "few-shot sampler seed (lm-eval's default is 1234; lm-eval's four comma-separated seeds are accepted and the fourth used)")
 	fs.StringVar(&f.output, "output", "", "results folder (default parity-results/<model>)")
 	fs.IntVar(&f.batchSize, "batch-size", 32, "loglikelihood prompts per request")
 	fs.IntVar(&f.concurrency, "concurrency", 8, "requests in flight at once")
@@ -72,14 +76,17 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.StringVar(&f.apiKeyEnv, "api-key-env", "OPENAI_API_KEY", "environment variable that holds the API key")
 	fs.StringVar(&f.dataDir, "data-dir", os.Getenv("PARITY_DATA_DIR"), "local dataset mirror in the Hub's parquet layout (default $PARITY_DATA_DIR)")
 	fs.BoolVar(&f.offline, "offline", false, "never contact the Hugging Face Hub (also HF_HUB_OFFLINE=1)")
-	fs.BoolVar(&f.chat, "chat", false, "send generation requests to /v1/chat/completions")
+	fs.BoolVar(&f.chat, "chat", false, "format prompts as chats and send generation requests as messages to /v1/chat/completions, for the server's own chat template")
 	fs.StringVar(&f.tokenize, "tokenize", "auto", "how continuation tokens are found: auto, server (/tokenize), text-offset")
-	fs.BoolVar(&f.addBOS, "add-bos", false, "tokenize loglikelihood prompts with the tokenizer's special tokens (BOS), as lm-eval's add_bos_token=True (the paper's runs)")
+	fs.BoolVar(&f.addBOS, "add-bos", false, "tokenize loglikelihood prompts with the tokenizer's special tokens (BOS), as lm-eval's add_bos_token=True (default: true under --profile paper, as the paper's runs, else false)")
 	fs.DurationVar(&f.timeout, "timeout", 5*time.Minute, "per-request timeout")
 	fs.IntVar(&f.maxRetries, "max-retries", 5, "retries on 429, 5xx, timeouts and dropped connections")
 	fs.BoolVar(&f.skipCheck, "skip-check", false, "skip the start-up check that the server returns prompt log-probabilities")
 	fs.StringVar(&f.progress, "progress", "auto", "progress on stderr: auto, bar, plain, none")
-	if err := fs.Parse(args); err != nil {
+	fs.StringVar(&f.gateBaseline, "gate-baseline", "", "after the run, gate its results against these baseline results (parity gate's flags apply; exit 1 when regressed)")
+	f.gate.register(fs, "gate-")
+	f.prompt.register(fs)
+	if err := fs.Parse(lmevalSpellings(fs, args)); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}
@@ -92,8 +99,17 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return usagef("--model-url is required (e.g. http://127.0.0.1:8000/v1)")
 	}
 	names := splitList(f.taskList)
-	if len(names) == 0 {
-		return usagef("--tasks is required (see parity tasks)")
+	if len(names) == 0 && f.prompt.suites == "" {
+		return usagef("--tasks or --suite is required (see parity tasks)")
+	}
+	if err := f.prompt.prepare(explicitFlags(fs), f.chat); err != nil {
+		return err
+	}
+	f.addBOS = f.prompt.addBOS(f.addBOS)
+	if f.gateBaseline != "" {
+		if _, err := os.Stat(f.gateBaseline); err != nil {
+			return usagef("--gate-baseline: %v", err)
+		}
 	}
 	mode, err := tokenizeMode(f.tokenize)
 	if err != nil {
@@ -102,6 +118,9 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 
 	reg, regName, err := loadRegistry(f.tasksFile)
 	if err != nil {
+		return err
+	}
+	if names, err = f.prompt.expandSuites(reg, names); err != nil {
 		return err
 	}
 	configs, err := reg.Resolve(names)
@@ -150,6 +169,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	dopts.Offline = dopts.Offline || f.offline
 	loader := datasets.NewLoader(dopts)
 	bopts := tasks.BuildOptions{Limit: f.limit, FewshotSeed: &f.seed}
+	f.prompt.apply(&bopts, f.chat)
 	if f.numFewshot >= 0 {
 		n := f.numFewshot
 		bopts.NumFewshot = &n
@@ -192,9 +212,10 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	rep, err := evaluator.Run(ctx, r, built, evaluator.Options{
 		OutputDir: out,
 		RunConfig: results.RunConfig{Model: "openai-completions", ModelArgs: "model=" + f.model + ",base_url=" + f.modelURL, BatchSize: f.batchSize, Limit: limit, NumFewshot: nshot, Tasks: names},
+		Groups:    reg.GroupsFor(names),
 		Parity: results.Parity{
 			Version: version, Commit: commit, Model: f.model, Server: f.modelURL,
-			Switches: map[string]any{
+			Switches: f.prompt.switches(map[string]any{
 				// tasks.md §11: the behaviours that differ between lm-eval
 				// versions, as this run applied them.
 				"profile": "paper", "engine_semantics": "lm-eval v0.4.5",
@@ -205,7 +226,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 				"chat": f.chat, "apply_chat_template": false, "fewshot_as_multiturn": false,
 				"add_bos_token": f.addBOS, "tokenize": f.tokenize, "tasks_file": regName,
 				"cache": cachePath,
-			},
+			}, f.chat, f.addBOS),
 		},
 	})
 	if err != nil {
@@ -221,6 +242,9 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	st := rep.Stats
 	fmt.Fprintf(stderr, "parity: %d requests (%d unique): %d from cache, %d sent in %d calls; results in %s\n",
 		st.LoglikelihoodRequests+st.GenerateRequests, st.Unique, st.Cached, st.Sent, st.BackendCalls, out)
+	if f.gateBaseline != "" {
+		return runGate(&f.gate, f.gateBaseline, out, stdout, stderr)
+	}
 	return nil
 }
 

@@ -1,0 +1,299 @@
+"""Writes checker_golden.json: lm-evaluation-harness's own IFEval scorer run
+on hand-written responses for every instruction, strict and loose.
+
+The reference code is not vendored. The script loads it from source
+checkouts, stubbing only the imports that are not needed (stdlib Python):
+
+    python3 gen_checker_golden.py LMEVAL NLTK LANGDETECT SHARED_DATA > checker_golden.json
+
+LMEVAL      lm-evaluation-harness checkout (lm_eval/tasks/ifeval/*.py);
+            made from 4e7e0d47f33bc71070c1d38394bafbb52b117163
+NLTK        nltk checkout (nltk/tokenize/punkt.py, destructive.py);
+            made from f2a92bd7e360e39a4439e4d97540fd68f2721451 (3.8.1 = 3.9.1 code)
+LANGDETECT  langdetect checkout (langdetect/ with profiles/); made from
+            Mimino666/langdetect 5071871742170034557c0e6ec8d6e410f3d9652f (1.0.9)
+SHARED_DATA ../shared/data (Punkt English parameters in nlp/punkt_tab)
+
+langdetect runs with DetectorFactory.seed = 0, parity's rule (the reference
+leaves it unseeded). Letter-frequency cases with a non-letter are left out:
+the reference draws a random letter for them.
+
+Output: {"responses": [...], "instructions": [{"id", "kwargs", "strict",
+"loose"}]} where strict and loose hold one character per response, "1" for
+followed and "0" for not.
+"""
+import importlib.metadata
+import importlib.util
+import json
+import os
+import re
+import sys
+import types
+
+LMEVAL, NLTK_SRC, LANGDETECT, SHARED = sys.argv[1:5]
+
+
+def load_module(name, path):
+    spec = importlib.util.spec_from_file_location(name, path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def setup_nltk():
+    for name in ["nltk", "nltk.tokenize", "nltk.tokenize.api", "nltk.tokenize.util", "nltk.probability", "nltk.data"]:
+        sys.modules[name] = types.ModuleType(name)
+
+    class TokenizerI:
+        pass
+
+    sys.modules["nltk.tokenize.api"].TokenizerI = TokenizerI
+    sys.modules["nltk.tokenize.util"].align_tokens = None
+    sys.modules["nltk.probability"].FreqDist = dict
+    punkt = load_module("nltk.tokenize.punkt", os.path.join(NLTK_SRC, "nltk", "tokenize", "punkt.py"))
+    destructive = load_module("nltk.tokenize.destructive", os.path.join(NLTK_SRC, "nltk", "tokenize", "destructive.py"))
+    params = punkt.PunktParameters()
+    folder = os.path.join(SHARED, "nlp", "punkt_tab", "english")
+
+    def lines(f):
+        with open(os.path.join(folder, f), encoding="utf-8") as fh:
+            return fh.read().split("\n")
+
+    params.abbrev_types = set(lines("abbrev_types.txt"))
+    params.collocations = set(tuple(l.split("\t")) for l in lines("collocations.tab"))
+    params.sent_starters = set(lines("sent_starters.txt"))
+    for l in lines("ortho_context.tab"):
+        typ, flags = l.split("\t")
+        params.ortho_context[typ] = int(flags)
+    sent = punkt.PunktSentenceTokenizer(params)
+    word = destructive.NLTKWordTokenizer()
+
+    class RegexpTokenizer:
+        def __init__(self, pattern):
+            self.re = re.compile(pattern, re.UNICODE | re.MULTILINE | re.DOTALL)
+
+        def tokenize(self, text):
+            return self.re.findall(text)
+
+    nltk = sys.modules["nltk"]
+    nltk.tokenize = sys.modules["nltk.tokenize"]
+    nltk.tokenize.RegexpTokenizer = RegexpTokenizer
+    nltk.data = sys.modules["nltk.data"]
+    nltk.data.load = lambda url: sent
+    nltk.data.find = lambda path: path
+    nltk.download = lambda *a: None
+    nltk.word_tokenize = lambda text: [t for s in sent.tokenize(text) for t in word.tokenize(s)]
+
+
+def setup():
+    setup_nltk()
+    imm = types.ModuleType("immutabledict")
+    imm.immutabledict = dict
+    sys.modules["immutabledict"] = imm
+    pv = types.ModuleType("packaging.version")
+    pv.parse = lambda v: tuple(int(x) for x in v.split("."))
+    sys.modules["packaging"] = types.ModuleType("packaging")
+    sys.modules["packaging.version"] = pv
+    real_version = importlib.metadata.version
+    importlib.metadata.version = lambda name: "3.9.1" if name == "nltk" else real_version(name)
+    sys.path.insert(0, LANGDETECT)
+    import langdetect
+
+    langdetect.DetectorFactory.seed = 0
+    for name in ["lm_eval", "lm_eval.tasks"]:
+        sys.modules[name] = types.ModuleType(name)
+    folder = os.path.join(LMEVAL, "lm_eval", "tasks", "ifeval")
+    pkg = types.ModuleType("lm_eval.tasks.ifeval")
+    pkg.__path__ = [folder]
+    sys.modules["lm_eval.tasks.ifeval"] = pkg
+    for name in ["instructions_util", "instructions", "instructions_registry", "utils"]:
+        mod = load_module("lm_eval.tasks.ifeval." + name, os.path.join(folder, name + ".py"))
+        setattr(pkg, name, mod)
+    return pkg.utils
+
+
+LOREM = (
+    "The quick brown fox jumps over the lazy dog. It was a sunny day, and everyone was happy.\n\n"
+    "Second paragraph here. It has two sentences!\n\n"
+    "Third paragraph: the end."
+)
+
+RESPONSES = [
+    "",
+    "   \n\t ",
+    LOREM,
+    "THIS IS ALL IN CAPITAL LETTERS AND WRITTEN IN ENGLISH FOR THE TEST.",
+    "this is all in lowercase letters and written in english for the test.",
+    "THIS IS CAPS\nexcept the last line",
+    "first line is lower\nTHE REST IS IN CAPITAL LETTERS AS REQUESTED BY THE USER",
+    "12345 67890",
+    "Ceci est une réponse en français, écrite pour vérifier la détection de la langue.",
+    "Dies ist eine Antwort auf Deutsch, die die Spracherkennung prüfen soll.",
+    "यह एक सरल हिंदी वाक्य है जिसे बिना किसी समस्या के हिंदी के रूप में पहचाना जाना चाहिए।",
+    "Это ответ на русском языке, чтобы проверить определение языка.",
+    "这是一个简单的中文句子，应该被正确地识别为中文。",
+    '"This response is wrapped in double quotes."',
+    '  "quoted with spaces"  \n',
+    '"',
+    "My answer is yes.",
+    "Well... My answer is maybe. Or no.",
+    "my answer is no.",
+    "* point one\n* point two\n* point three",
+    "- dash one\n- dash two\n---\n-5 degrees\n**bold line**\n*\n- after star",
+    "  * indented\n\t- tabbed\n*no space\n** double",
+    "*highlighted section one* and *another* plus **bold one** and ** ** and **",
+    "*\n*  *\n*x*",
+    "<<A Title>> and <<>> and << >> and <<x\ny>>",
+    "<<<nested>>> text",
+    "SECTION 1\nIntro\nSECTION 2\nBody\nSECTION 3\nEnd",
+    "Section 1: a\nSection2 b\nSection  3 c\nsection 4 d",
+    "Day 1: go\nDay 2: rest\nDay 10: home",
+    "PARAGRAPH 1 x PARAGRAPH 2 y",
+    '{"a": 1, "b": [true, false, null]}',
+    "```json\n{\"key\": \"value\"}\n```",
+    "```JSON\n[1, 2, 3]\n```",
+    "```\nNaN\n```",
+    "{\"a\": 1,}",
+    "[1, 2] extra",
+    "\"just a string\"",
+    "-Infinity",
+    "1e5",
+    "01",
+    "{'single': 'quotes'}",
+    "Response one about cats.\n******\nResponse two about dogs.",
+    "Same.\n******\nSame.",
+    "A\n******\n\n******\nB",
+    "******\nOnly one\n******",
+    "One\n******\nTwo\n******\nThree",
+    "First paragraph.\n***\nSecond paragraph.\n***\nThird paragraph.",
+    "***\nLeading divider\n***\nTrailing\n***",
+    "A *** B ***  *** C",
+    "Para one\n\nPara two\n\n\n\nPara three",
+    "\n\nsummary is here\n\nSecond para",
+    "'Quoted start of para one.\n\n\"Hello,\" second.\n\nThird!",
+    "Placeholders: [name], [address], [ another ] and [unclosed\n] and [x]",
+    "[a][b][c][d]",
+    "Main text.\n\nP.S. I love you.",
+    "main text\np.p.s here is more",
+    "Text with p. s. spaced and P.S in caps",
+    "Note: P.P.S. final",
+    "no postscript at all",
+    "The keyword banana appears: banana, BANANA, Banana-split, bananas.",
+    "I like the sun and the moon and the stars.",
+    "Cat cat CAT concatenate cat's",
+    "Hello, world, with, commas",
+    "No commas here at all",
+    "Ending phrase test. Is there anything else I can help with?",
+    "Ending phrase test. Is there anything else I can help with?\"",
+    "Any other questions?\n\n",
+    "Write a poem about the sea. Here is the poem: waves roll.",
+    "WRITE A POEM ABOUT THE SEA. And then more.",
+    "aaaa bbbb cccc dddd eeee ffff zzzz yyyy",
+    "Mr. Smith went to Washington. He arrived at 5 p.m. on Monday. Then he left.",
+    "1. First item.\n2. Second item.\n3. Third item.",
+    "Short.",
+    "One two three four five six seven eight nine ten eleven twelve.",
+    "USA UK NASA FBI CIA are acronyms. So are EU and UN. I AM HERE.",
+    "Don't STOP. CAN'T WON'T. U.S.A. is BIG.",
+    "mixed CASE words HERE and THERE, OK?",
+    "Line one\nLine two\nLine three",
+    "*Bold* **start**\nmiddle line\n*end*",
+    "Visit https://example.com/page?x=1 or mail me at someone@example.org for more.",
+    "naïve café résumé façade jalapeño",
+    "Ⅻ Ⓐ ǅ ß ẞ İstanbul ΣΑΣ",
+    "\u00a0\u2009padded with unicode spaces\u3000",
+    "\x1cinformation separator\x1f",
+    "tab\tseparated\tvalues\r\nwindows line\r\n",
+    "Hello world",
+    "The quick brown fox. Le renard brun rapide saute par-dessus le chien paresseux.",
+    "Emoji 😀 test 🎉 with 𝕏 math letters",
+    "Title: <<Poem of Joy>>\n\nSECTION 1\n*highlight*\n\n- bullet\n\nP.S. bye",
+]
+
+I = []  # (id, kwargs)
+
+
+def add(iid, **kw):
+    I.append((iid, kw))
+
+
+add("keywords:existence", keywords=["banana"])
+add("keywords:existence", keywords=["sun", "moon"])
+add("keywords:existence", keywords=["cat", "dog"])
+add("keywords:existence", keywords=["caf", "PoEm"])
+add("keywords:existence", keywords=["a.c"])
+add("keywords:frequency", keyword="banana", frequency=3, relation="at least")
+add("keywords:frequency", keyword=" cat ", frequency=2, relation="at least")
+add("keywords:frequency", keyword="cat", frequency=4, relation="less than")
+add("keywords:frequency", keyword="the", frequency=2, relation="less than")
+add("keywords:forbidden_words", forbidden_words=["cat", "dog"])
+add("keywords:forbidden_words", forbidden_words=["banana", "banana"])
+add("keywords:forbidden_words", forbidden_words=["café", "sun"])
+add("keywords:forbidden_words", forbidden_words=["one"])
+add("keywords:letter_frequency", letter="a", let_frequency=4, let_relation="at least")
+add("keywords:letter_frequency", letter="Z", let_frequency=2, let_relation="less than")
+add("keywords:letter_frequency", letter="e", let_frequency=10, let_relation="at least")
+add("language:response_language", language="en")
+add("language:response_language", language="fr")
+add("language:response_language", language="hi")
+add("language:response_language", language="ru")
+add("language:response_language", language="de")
+add("length_constraints:number_sentences", num_sentences=3, relation="at least")
+add("length_constraints:number_sentences", num_sentences=2, relation="less than")
+add("length_constraints:number_sentences", num_sentences=5, relation="less than")
+add("length_constraints:number_paragraphs", num_paragraphs=3)
+add("length_constraints:number_paragraphs", num_paragraphs=2)
+add("length_constraints:number_paragraphs", num_paragraphs=1)
+add("length_constraints:number_words", num_words=10, relation="at least")
+add("length_constraints:number_words", num_words=8, relation="less than")
+add("length_constraints:nth_paragraph_first_word", num_paragraphs=3, nth_paragraph=2, first_word="second")
+add("length_constraints:nth_paragraph_first_word", num_paragraphs=3, nth_paragraph=1, first_word="quoted")
+add("length_constraints:nth_paragraph_first_word", num_paragraphs=2, nth_paragraph=1, first_word="summary")
+add("length_constraints:nth_paragraph_first_word", num_paragraphs=3, nth_paragraph=3, first_word="Third")
+add("detectable_content:number_placeholders", num_placeholders=1)
+add("detectable_content:number_placeholders", num_placeholders=4)
+add("detectable_content:postscript", postscript_marker="P.S.")
+add("detectable_content:postscript", postscript_marker="P.P.S")
+add("detectable_content:postscript", postscript_marker="Note:")
+add("detectable_format:number_bullet_lists", num_bullets=3)
+add("detectable_format:number_bullet_lists", num_bullets=5)
+add("detectable_format:number_bullet_lists", num_bullets=2)
+add("detectable_format:number_bullet_lists", num_bullets=1)
+add("detectable_format:constrained_response")
+add("detectable_format:number_highlighted_sections", num_highlights=1)
+add("detectable_format:number_highlighted_sections", num_highlights=3)
+add("detectable_format:number_highlighted_sections", num_highlights=4)
+add("detectable_format:multiple_sections", section_spliter="SECTION", num_sections=3)
+add("detectable_format:multiple_sections", section_spliter="Section", num_sections=2)
+add("detectable_format:multiple_sections", section_spliter=" Day ", num_sections=3)
+add("detectable_format:multiple_sections", section_spliter="PARAGRAPH", num_sections=2)
+add("detectable_format:json_format")
+add("detectable_format:title")
+add("combination:two_responses")
+add("combination:repeat_prompt", prompt_to_repeat="Write a poem about the sea.")
+add("combination:repeat_prompt", prompt_to_repeat="  write a POEM about the sea. ")
+add("startend:end_checker", end_phrase="Is there anything else I can help with?")
+add("startend:end_checker", end_phrase="Any other questions?")
+add("change_case:capital_word_frequency", capital_frequency=3, capital_relation="at least")
+add("change_case:capital_word_frequency", capital_frequency=2, capital_relation="less than")
+add("change_case:capital_word_frequency", capital_frequency=10, capital_relation="at least")
+add("change_case:english_capital")
+add("change_case:english_lowercase")
+add("punctuation:no_comma")
+add("startend:quotation")
+
+
+def main():
+    utils = setup()
+    out = {"responses": RESPONSES, "instructions": []}
+    for iid, kw in I:
+        inp = utils.InputExample(key=0, instruction_id_list=[iid], prompt="", kwargs=[kw])
+        strict = "".join("1" if utils.test_instruction_following_strict(inp, r).follow_instruction_list[0] else "0" for r in RESPONSES)
+        loose = "".join("1" if utils.test_instruction_following_loose(inp, r).follow_instruction_list[0] else "0" for r in RESPONSES)
+        out["instructions"].append({"id": iid, "kwargs": kw, "strict": strict, "loose": loose})
+    json.dump(out, sys.stdout, ensure_ascii=False, indent=1)
+    sys.stdout.write("\n")
+
+
+main()

@@ -1,0 +1,90 @@
+package tokenizer
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/parity-eval/parity/gguf"
+)
+
+func sharedModel(t *testing.T, name string) *gguf.File {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			break
+		}
+		if filepath.Dir(dir) == dir {
+			t.Fatal("go.mod not found")
+		}
+		dir = filepath.Dir(dir)
+	}
+	f, err := gguf.Open(filepath.Join(dir, "..", "shared", "data", "models", name))
+	if err != nil {
+		t.Fatalf("shared model missing: %v", err)
+	}
+	return f
+}
+
+// reference is the part of llama/testdata/*.llamacpp.json that concerns
+// tokenization (see llamacpp_reference.mjs there).
+type reference struct {
+	Prompts []struct {
+		Text   string `json:"text"`
+		Tokens []int  `json:"tokens"`
+	} `json:"prompts"`
+	Tokenize []struct {
+		Text        string `json:"text"`
+		Tokens      []int  `json:"tokens"`
+		WithSpecial []int  `json:"with_special"`
+	} `json:"tokenize"`
+}
+
+func TestMatchesLlamaCpp(t *testing.T) {
+	for _, name := range []string{"stories260K.gguf", "TinyStories-656K.f16.gguf"} {
+		t.Run(name, func(t *testing.T) {
+			tok, err := FromGGUF(sharedModel(t, name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := os.ReadFile(filepath.Join("..", "testdata", name[:len(name)-len(".gguf")]+".llamacpp.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ref reference
+			if err := json.Unmarshal(b, &ref); err != nil {
+				t.Fatal(err)
+			}
+			if len(ref.Tokenize) == 0 || len(ref.Prompts) == 0 {
+				t.Fatal("reference holds no cases")
+			}
+			for _, c := range ref.Tokenize {
+				if d := cmp.Diff(c.Tokens, tok.Encode(c.Text, false, false), cmp.Comparer(eqInts)); d != "" {
+					t.Errorf("Encode(%q) (-llama.cpp +parity):\n%s", c.Text, d)
+				}
+				if d := cmp.Diff(c.WithSpecial, tok.Encode(c.Text, false, true), cmp.Comparer(eqInts)); d != "" {
+					t.Errorf("Encode(%q, parseSpecial) (-llama.cpp +parity):\n%s", c.Text, d)
+				}
+			}
+			for _, p := range ref.Prompts {
+				if d := cmp.Diff(p.Tokens, tok.Encode(p.Text, true, false)); d != "" {
+					t.Errorf("Encode(%q) with BOS (-llama.cpp +parity):\n%s", p.Text, d)
+				}
+				// Decoding gives the text back (both vocabularies spell
+				// these prompts exactly).
+				if got := tok.Decode(p.Tokens, true); got != p.Text {
+					t.Errorf("Decode(Encode(%q)) = %q", p.Text, got)
+				}
+			}
+		})
+	}
+}
+
+func eqInts(a, b []int) bool { return len(a) == len(b) && (len(a) == 0 || cmp.Equal(a, b)) }
