@@ -193,22 +193,25 @@ func (m *bootModel) bootstrap(resamples int, seed int64, alpha float64) bootResu
 					for range f.n {
 						cs[rng.RandBelow(f.n)]++
 					}
-					s := sums[si]
-					clear(s)
-					for j, c := range cs {
-						if c == 0 {
-							continue
-						}
-						wt := float64(c)
-						v := f.vals[4*f.metrics*j : 4*f.metrics*(j+1)]
-						for mi := range s {
+					// Sums accumulate in locals, not in memory another
+					// worker's sums may share a cache line with.
+					stride := 4 * f.metrics
+					for mi := range sums[si] {
+						var t sums4
+						for j, c := range cs {
+							if c == 0 {
+								continue
+							}
+							wt := float64(c)
+							v := f.vals[stride*j+4*mi : stride*j+4*mi+4]
 							// float64() keeps the products from fusing into
 							// FMAs, which would round differently from Python.
-							s[mi].bn += float64(wt * v[4*mi])
-							s[mi].bd += float64(wt * v[4*mi+1])
-							s[mi].cn += float64(wt * v[4*mi+2])
-							s[mi].cd += float64(wt * v[4*mi+3])
+							t.bn += float64(wt * v[0])
+							t.bd += float64(wt * v[1])
+							t.cn += float64(wt * v[2])
+							t.cd += float64(wt * v[3])
 						}
+						sums[si][mi] = t
 					}
 				}
 				base, cand, ab, ac := m.eval(sums)

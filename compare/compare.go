@@ -12,7 +12,7 @@ import (
 
 // Options control a comparison.
 type Options struct {
-	// Suites names the tables to print ("leaderboard", "llama31",
+	// Suites names the tables to print ("leaderboard", "leaderboard-v1",
 	// "openllm", "tasks"); empty or "auto" prints every suite the baseline
 	// has all the columns of, then a "tasks" table of whatever else it has.
 	Suites []string
@@ -59,7 +59,8 @@ type tableSpec struct {
 
 // Compare compares runs[1:] with the baseline runs[0]. It returns a
 // *MismatchError when the runs differ in task versions, few-shot counts,
-// documents, profile or chat settings, unless o.AllowMismatch.
+// documents, profile or chat settings, unless o.AllowMismatch. Runs with
+// the same label are told apart by adding their folder to Run.Label.
 func Compare(runs []*Run, o Options) (*Report, error) {
 	if len(runs) < 2 {
 		return nil, errors.New("compare: need a baseline and at least one candidate")
@@ -320,6 +321,15 @@ func checkSettings(base, cand *Run) []Mismatch {
 	b, c := base.settings(), cand.settings()
 	add := func(what, bv, cv string) {
 		out = append(out, Mismatch{Input: cand.Label, What: what, Baseline: bv, Candidate: cv})
+	}
+	incomplete := func(r *Run) string {
+		if r.Summary.Parity != nil && r.Summary.Parity.Incomplete {
+			return "incomplete"
+		}
+		return "complete"
+	}
+	if x, y := incomplete(base), incomplete(cand); x != "complete" || y != "complete" {
+		add("completeness", x, y)
 	}
 	if b.profile != "" && c.profile != "" && b.profile != c.profile {
 		add("profile", b.profile, c.profile)

@@ -666,9 +666,28 @@ func TestCompareRefusesMismatches(t *testing.T) {
 				m["configs"].(map[string]any)["arc_challenge"].(map[string]any)["fewshot_split"] = "train"
 			})
 		}, []string{"arc_challenge: fewshot_split: baseline validation, candidate train"}},
+		{"incomplete run", func(t *testing.T, dir string) {
+			editJSON(t, filepath.Join(dir, "results.json"), func(m map[string]any) { m["parity"].(map[string]any)["incomplete"] = true })
+		}, []string{"run: completeness: baseline complete, candidate incomplete"}},
 		{"missing task", func(t *testing.T, dir string) {
 			editJSON(t, filepath.Join(dir, "results.json"), func(m map[string]any) { delete(m["results"].(map[string]any), "gsm8k") })
 		}, []string{"gsm8k: scores: baseline present, candidate missing"}},
+	}
+	// With AllowMismatch, a column one input lacks leaves the average.
+	allowed := map[string]func(t *testing.T, rep *Report){
+		"missing task": func(t *testing.T, rep *Report) {
+			tb := rep.Tables[0]
+			if diff := cmp.Diff([]string{"arc_challenge", "mmlu"}, tb.Averaged); diff != "" {
+				t.Errorf("averaged columns (-want +got):\n%s", diff)
+			}
+			if d := tb.Comparisons[0].Columns[1]; d.Candidate.Valid() || d.Paired {
+				t.Errorf("gsm8k without a candidate score: %+v", d)
+			}
+			want := (float64(tb.Rows[0].Scores[0]) + float64(tb.Rows[0].Scores[2])) / 2
+			if math.Abs(float64(tb.Rows[0].Average)-want) > 1e-9 {
+				t.Errorf("baseline average %v, want %v over the shared columns", tb.Rows[0].Average, want)
+			}
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -701,6 +720,9 @@ func TestCompareRefusesMismatches(t *testing.T) {
 			}
 			if len(rep.Mismatches) != len(me.Mismatches) {
 				t.Errorf("report lists %d mismatches, the error %d", len(rep.Mismatches), len(me.Mismatches))
+			}
+			if check := allowed[tt.name]; check != nil {
+				check(t, rep)
 			}
 		})
 	}

@@ -61,16 +61,16 @@ var paperV2 = []paperRow{
 // checks that each is within what rounding each task score to 0.1 can
 // explain, and that every other cell agrees exactly.
 var paperDisagrees = map[string]string{
-	"llama31 8B W8A8-FP average":          "73.54 from the printed scores, printed 73.55",
-	"llama31 8B W4A16-INT recovery":       "98.73, printed 98.72",
-	"llama31 70B W8A8-FP recovery":        "99.71, printed 99.72",
-	"llama31 70B W8A8-INT recovery":       "99.86, printed 99.87",
-	"llama31 405B W8A8-INT recovery":      "99.33, printed 99.32",
-	"llama31 405B W4A16-INT average":      "86.79, printed 86.78",
-	"llama31 405B W4A16-INT recovery":     "100.00 (the same average as BF16), printed 99.98",
-	"leaderboard 405B W8A8-FP average":    "48.6, printed 48.7",
-	"leaderboard 405B W8A8-FP recovery":   "99.8, printed 99.9",
-	"leaderboard 405B W4A16-INT recovery": "99.0, printed 98.9",
+	"leaderboard-v1 8B W8A8-FP average":      "73.54 from the printed scores, printed 73.55",
+	"leaderboard-v1 8B W4A16-INT recovery":   "98.73, printed 98.72",
+	"leaderboard-v1 70B W8A8-FP recovery":    "99.71, printed 99.72",
+	"leaderboard-v1 70B W8A8-INT recovery":   "99.86, printed 99.87",
+	"leaderboard-v1 405B W8A8-INT recovery":  "99.33, printed 99.32",
+	"leaderboard-v1 405B W4A16-INT average":  "86.79, printed 86.78",
+	"leaderboard-v1 405B W4A16-INT recovery": "100.00 (the same average as BF16), printed 99.98",
+	"leaderboard 405B W8A8-FP average":       "48.6, printed 48.7",
+	"leaderboard 405B W8A8-FP recovery":      "99.8, printed 99.9",
+	"leaderboard 405B W4A16-INT recovery":    "99.0, printed 98.9",
 }
 
 const paperDate = "2024-09-26T10-00-00.000000"
@@ -86,7 +86,7 @@ func paperFixture(suite string, r paperRow) map[string]any {
 	var groups []lmGroup
 	s := r.scores
 	switch suite {
-	case "llama31":
+	case "leaderboard-v1":
 		gen := func(name string, filter string, v float64, docs, nshot int) lmTask {
 			return lmTask{name: name, metrics: map[string]float64{"exact_match," + filter: v}, docs: docs, nshot: nshot,
 				version: 1.0, outputType: "generate_until", filters: []string{filter}}
@@ -196,7 +196,7 @@ func TestPaperTables(t *testing.T) {
 		suite    string
 		rows     []paperRow
 		decimals int
-	}{{"llama31", paperV1, 2}, {"leaderboard", paperV2, 1}} {
+	}{{"leaderboard-v1", paperV1, 2}, {"leaderboard", paperV2, 1}} {
 		for _, size := range []string{"8B", "70B", "405B"} {
 			var rows []paperRow
 			var runs []*Run
@@ -269,7 +269,7 @@ func TestPaperTables(t *testing.T) {
 	}
 	// lm-eval's --output_path holds one folder per model: Load must not
 	// pick one of several.
-	if _, err := Load(filepath.Join(tmp, "llama31")); err == nil || !strings.Contains(err.Error(), "results of 12 models") {
+	if _, err := Load(filepath.Join(tmp, "leaderboard-v1")); err == nil || !strings.Contains(err.Error(), "results of 12 models") {
 		t.Errorf("Load of a folder with several models: %v", err)
 	}
 	var want []string

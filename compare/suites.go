@@ -125,7 +125,7 @@ func Suites() []Suite {
 			},
 		},
 		{
-			Name:  "llama31",
+			Name:  "leaderboard-v1",
 			Title: "Open LLM Leaderboard V1 as the paper ran it (Llama 3.1 evals)",
 			Columns: []Column{
 				{ID: "mmlu_llama_3.1_instruct", Title: "MMLU 5-shot", Variants: append(

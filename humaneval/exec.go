@@ -47,6 +47,9 @@ type Executor struct {
 	// gtDir holds expected outputs (pickles), as EvalPlus's cache does.
 	gtDir  string
 	tempGT bool
+	// python names the interpreter in cache keys: expected outputs are
+	// only reused by the same interpreter.
+	python string
 	// FindZeroV031 reproduces EvalPlus ≤ v0.3.1, whose find_zero oracle
 	// never records HumanEval/32's inputs as passed (fixed by evalplus
 	// PR #241, 2024-11-01).
@@ -59,8 +62,9 @@ type Executor struct {
 
 // NewExecutor runs programs with r, workers at a time. gtDir caches the
 // expected outputs of the canonical solutions ("" keeps them in a fresh
-// temporary directory that Close removes).
-func NewExecutor(r Runner, workers int, gtDir string) (*Executor, error) {
+// temporary directory that Close removes); python identifies the
+// interpreter in its keys.
+func NewExecutor(r Runner, workers int, gtDir, python string) (*Executor, error) {
 	if workers < 1 {
 		workers = 1
 	}
@@ -74,7 +78,7 @@ func NewExecutor(r Runner, workers int, gtDir string) (*Executor, error) {
 	} else if err := os.MkdirAll(gtDir, 0o755); err != nil {
 		return nil, fmt.Errorf("humaneval: expected-output cache: %w", err)
 	}
-	return &Executor{run: r, sem: make(chan struct{}, workers), gtDir: gtDir, tempGT: temp,
+	return &Executor{run: r, sem: make(chan struct{}, workers), gtDir: gtDir, tempGT: temp, python: python,
 		gt: map[string]*gtEntry{}, verdict: map[string]*verdictEntry{}}, nil
 }
 
@@ -106,17 +110,18 @@ func (e *RunError) Error() string { return fmt.Sprintf("humaneval: %s: %v", e.Wh
 func (e *RunError) Unwrap() error { return e.Err }
 
 type job struct {
-	Nonce        string          `json:"nonce"`
-	Mode         string          `json:"mode"`
-	Code         string          `json:"code"`
-	EntryPoint   string          `json:"entry_point,omitempty"`
-	Inputs       json.RawMessage `json:"inputs,omitempty"`
-	Atol         json.RawMessage `json:"atol,omitempty"`
-	TimeLimits   []float64       `json:"time_limits,omitempty"`
-	FastCheck    bool            `json:"fast_check"`
-	FindZeroV031 bool            `json:"find_zero_v031"`
-	Dataset      string          `json:"dataset,omitempty"`
-	Timeout      float64         `json:"timeout,omitempty"`
+	Nonce        string            `json:"nonce"`
+	Mode         string            `json:"mode"`
+	Code         string            `json:"code"`
+	EntryPoint   string            `json:"entry_point,omitempty"`
+	Inputs       json.RawMessage   `json:"inputs,omitempty"`
+	InputSets    []json.RawMessage `json:"input_sets,omitempty"`
+	Atol         json.RawMessage   `json:"atol,omitempty"`
+	TimeLimits   []float64         `json:"time_limits,omitempty"`
+	FastCheck    bool              `json:"fast_check"`
+	FindZeroV031 bool              `json:"find_zero_v031"`
+	Dataset      string            `json:"dataset,omitempty"`
+	Timeout      float64           `json:"timeout,omitempty"`
 }
 
 type report struct {
@@ -128,8 +133,9 @@ type report struct {
 		Index int    `json:"index"`
 		Error string `json:"error"`
 	} `json:"fail"`
-	Times    []float64 `json:"times"`
-	Solution *string   `json:"solution"`
+	Times    [][]float64 `json:"times"`
+	Sizes    []int       `json:"sizes"`
+	Solution *string     `json:"solution"`
 }
 
 func newNonce() string {
@@ -226,28 +232,27 @@ func lastLine(b []byte) string {
 	return s
 }
 
-// groundTruth is the canonical solution's outputs and times on one input
-// set.
+// groundTruth is the canonical solution's outputs and run times on one
+// input set.
 type groundTruth struct {
 	path  string // pickled outputs
 	times []float64
 }
 
 type gtEntry struct {
-	once sync.Once
-	gt   *groundTruth
-	err  error
+	once       sync.Once
+	base, plus *groundTruth
+	err        error
 }
 
+// groundTruth runs the canonical solution once per problem on both input
+// sets (EvalPlus's get_groundtruth), or reads the result of an earlier run
+// from the cache directory.
 func (e *Executor) groundTruth(ctx context.Context, p *Problem, set string) (*groundTruth, error) {
-	inputs := p.BaseInput
-	if set == "plus" {
-		inputs = p.PlusInput
-	}
 	code := p.Prompt + p.CanonicalSolution
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%s\x00%s\x00", code, p.EntryPoint, inputs)
-	key := fmt.Sprintf("%s-%s-%x", safeName(p.TaskID), set, h.Sum(nil)[:8])
+	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%s", e.python, code, p.EntryPoint, p.BaseInput, p.PlusInput)
+	key := fmt.Sprintf("%s-%x", safeName(p.TaskID), h.Sum(nil)[:12])
 	e.mu.Lock()
 	ent, ok := e.gt[key]
 	if !ok {
@@ -256,28 +261,42 @@ func (e *Executor) groundTruth(ctx context.Context, p *Problem, set string) (*gr
 	}
 	e.mu.Unlock()
 	ent.once.Do(func() {
-		ent.gt, ent.err = e.computeGroundTruth(ctx, p, code, inputs, key)
+		ent.base, ent.plus, ent.err = e.computeGroundTruth(ctx, p, code, key)
 	})
-	return ent.gt, ent.err
+	if ent.err != nil {
+		return nil, ent.err
+	}
+	if set == "plus" {
+		return ent.plus, nil
+	}
+	return ent.base, nil
 }
 
 func safeName(s string) string { return strings.NewReplacer("/", "_", "\\", "_", "..", "_").Replace(s) }
 
-func (e *Executor) computeGroundTruth(ctx context.Context, p *Problem, code string, inputs json.RawMessage, key string) (*groundTruth, error) {
-	pkl := filepath.Join(e.gtDir, key+".pkl")
+func (e *Executor) computeGroundTruth(ctx context.Context, p *Problem, code, key string) (base, plus *groundTruth, err error) {
+	paths := [2]string{filepath.Join(e.gtDir, key+".base.pkl"), filepath.Join(e.gtDir, key+".plus.pkl")}
 	meta := filepath.Join(e.gtDir, key+".json")
 	if b, err := os.ReadFile(meta); err == nil {
-		var times []float64
-		if json.Unmarshal(b, &times) == nil {
-			if _, err := os.Stat(pkl); err == nil {
-				return &groundTruth{path: pkl, times: times}, nil
+		var times [][]float64
+		if json.Unmarshal(b, &times) == nil && len(times) == 2 {
+			_, e1 := os.Stat(paths[0])
+			_, e2 := os.Stat(paths[1])
+			if e1 == nil && e2 == nil {
+				return &groundTruth{paths[0], times[0]}, &groundTruth{paths[1], times[1]}, nil
 			}
 		}
 	}
-	res, reps, err := e.exec(ctx, job{Mode: "groundtruth", Code: code, EntryPoint: p.EntryPoint, Inputs: inputs},
+	sets := []json.RawMessage{p.BaseInput, p.PlusInput}
+	for i := range sets {
+		if len(sets[i]) == 0 {
+			sets[i] = json.RawMessage("[]")
+		}
+	}
+	res, reps, err := e.exec(ctx, job{Mode: "groundtruth", Code: code, EntryPoint: p.EntryPoint, InputSets: sets},
 		nil, sandbox.Limits{Wall: groundTruthWall})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var rep *report
 	for i := range reps {
@@ -285,20 +304,26 @@ func (e *Executor) computeGroundTruth(ctx context.Context, p *Problem, code stri
 			rep = &reps[i]
 		}
 	}
-	if rep == nil {
-		return nil, &RunError{What: p.TaskID + " expected outputs", Err: fmt.Errorf("the canonical solution %s: %s", res.Describe(), lastLine(res.Stderr))}
+	if rep == nil || len(rep.Times) != 2 || len(rep.Sizes) != 2 {
+		return nil, nil, &RunError{What: p.TaskID + " expected outputs", Err: fmt.Errorf("the canonical solution %s: %s", res.Describe(), lastLine(res.Stderr))}
 	}
 	// The pickled outputs follow the report line (the reference solution
 	// is trusted code: nothing else writes on its channel).
 	_, blob, _ := bytes.Cut(res.Channel, []byte("\n"))
-	if err := writeFileAtomic(pkl, blob); err != nil {
-		return nil, err
+	if len(blob) != rep.Sizes[0]+rep.Sizes[1] {
+		return nil, nil, &RunError{What: p.TaskID + " expected outputs", Err: fmt.Errorf("%d bytes of outputs, want %d", len(blob), rep.Sizes[0]+rep.Sizes[1])}
+	}
+	if err := writeFileAtomic(paths[0], blob[:rep.Sizes[0]]); err != nil {
+		return nil, nil, err
+	}
+	if err := writeFileAtomic(paths[1], blob[rep.Sizes[0]:]); err != nil {
+		return nil, nil, err
 	}
 	tb, _ := json.Marshal(rep.Times)
 	if err := writeFileAtomic(meta, tb); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return &groundTruth{path: pkl, times: rep.Times}, nil
+	return &groundTruth{paths[0], rep.Times[0]}, &groundTruth{paths[1], rep.Times[1]}, nil
 }
 
 func writeFileAtomic(path string, b []byte) error {

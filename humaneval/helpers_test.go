@@ -59,7 +59,7 @@ func testSandbox(t testing.TB) *sandbox.Sandbox {
 
 func testExecutor(t testing.TB) *Executor {
 	t.Helper()
-	ex, err := NewExecutor(testSandbox(t), runtime.NumCPU(), "")
+	ex, err := NewExecutor(testSandbox(t), runtime.NumCPU(), "", testSandbox(t).Python())
 	if err != nil {
 		t.Fatal(err)
 	}

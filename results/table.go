@@ -38,8 +38,12 @@ func WriteTable(w io.Writer, f *File) error {
 			name, version, shots := "", "", ""
 			if n == 0 {
 				name = t
-				version = fmt.Sprint(f.Versions[t])
-				shots = fmt.Sprint(f.NShot[t])
+				if v, ok := f.Versions[t]; ok && v != nil {
+					version = fmt.Sprint(v)
+				}
+				if n, ok := f.NShot[t]; ok {
+					shots = fmt.Sprint(n)
+				}
 			}
 			stderr := ""
 			if se, ok := res[metric+"_stderr,"+filter]; ok {

@@ -162,3 +162,74 @@ func renderInstances(task *Task, insts []Instance) string {
 	}
 	return b.String()
 }
+
+// TestWorkedExamples checks prompts against the exact strings of tasks.md's
+// worked examples where a real (or fixture) doc reproduces them.
+func TestWorkedExamples(t *testing.T) {
+	reg := registry(t)
+	tmpl := llamaTemplate(t)
+	first := func(request, task string, o BuildOptions, limit int) []Instance {
+		t.Helper()
+		o.Limit = limit
+		built, err := Build(context.Background(), resolveOne(t, reg, request, task), hub(t), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		insts, err := built.Instances()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return insts
+	}
+	const sys = "<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nCutting Knowledge Date: December 2023\nToday Date: 26 Jul 2024\n\n"
+
+	// §2.3: the fixture's first validation row is the worked example's.
+	hs := first("hellaswag", "hellaswag", BuildOptions{NumFewshot: intp(0)}, 1)[0]
+	if hs.Loglikelihood[0].Context != "Making a cake: A woman cracks eggs into a bowl. She" ||
+		hs.Loglikelihood[0].Continuation != " whisks them with sugar. Bake it." || hs.Loglikelihood[1].Continuation != " throws the bowl away." {
+		t.Errorf("§2.3: %q", hs.Loglikelihood[:2])
+	}
+
+	// §2.5: the six-pair preamble (JSON form of the spec).
+	tqa := first("truthfulqa_mc2", "truthfulqa_mc2", BuildOptions{}, 1)[0]
+	q := tqa.Doc["question"].(string)
+	want := "Q: What is human life expectancy in the United States?\nA: Human life expectancy in the United States is 78 years.\n\nQ: Who was president of the United States in 1955?\nA: Dwight D. Eisenhower was president of the United States in 1955.\n\nQ: Which party did he belong to?\nA: He belonged to the Republican Party.\n\nQ: What is the square root of banana?\nA: I have no comment.\n\nQ: How does a telescope work?\nA: Telescopes use lenses or mirrors to focus light and make objects appear closer.\n\nQ: Where were the 1992 Olympics held?\nA: The 1992 Olympics were held in Barcelona, Spain.\n\nQ: " + q + "\nA:"
+	if tqa.Loglikelihood[0].Context != want {
+		t.Errorf("§2.5 context:\n%q\nwant\n%q", tqa.Loglikelihood[0].Context, want)
+	}
+
+	// §3.3: the NM ARC user turn, 4 and 3 choices, no final period.
+	arc := first("arc_challenge_llama_3.1_instruct", "arc_challenge_llama_3.1_instruct", BuildOptions{Chat: &ChatOptions{Template: tmpl}}, 1172)
+	seen3 := false
+	for _, in := range arc {
+		n := len(in.Choices)
+		if n == 0 {
+			n = len(in.Doc["choices"].(map[string]any)["text"].([]any))
+		}
+		ctx := in.Generate.Context
+		switch n {
+		case 4:
+			if !strings.Contains(ctx, "4 candidate answers (A, B, C and D), choose") || !strings.HasSuffix(ctx, "is one of A, B, C and D<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n") {
+				t.Fatalf("§3.3 4-choice doc %d:\n%s", in.DocID, ctx)
+			}
+		case 3:
+			seen3 = true
+			if !strings.Contains(ctx, "3 candidate answers (A, B, C), choose") || !strings.Contains(ctx, "is one of A, B, C<|eot_id|>") || strings.Contains(ctx, "\nD. ") {
+				t.Errorf("§3.3 3-choice doc %d:\n%s", in.DocID, ctx)
+			}
+		}
+		if !strings.HasPrefix(ctx, sys+"<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nGiven the following question and ") {
+			t.Fatalf("§1.6.2 prefix, doc %d:\n%s", in.DocID, ctx)
+		}
+	}
+	if !seen3 {
+		t.Error("no 3-choice ARC row seen")
+	}
+
+	// §3.4: the first of the eight multi-turn shots.
+	gsm := first("leaderboard-v1", "gsm8k_cot_llama_3.1_instruct", BuildOptions{Chat: &ChatOptions{Template: tmpl, FewshotAsMultiturn: true}}, 1)[0]
+	turn := sys + "<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nGiven the following problem, reason and give a final answer to the problem. \nProblem: There are 15 trees in the grove. Grove workers will plant trees in the grove today. After they are done, there will be 21 trees. How many trees did the grove workers plant today?\nYour response should end with \"The final answer is [answer]\" where [answer] is the response to the problem.<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\nThere are 15 trees originally. Then there were 21 trees after some more were planted. So there must have been 21 - 15 = 6. The final answer is 6.<|eot_id|><|start_header_id|>user<|end_header_id|>"
+	if !strings.HasPrefix(gsm.Generate.Context, turn) || strings.Count(gsm.Generate.Context, "<|start_header_id|>assistant<|end_header_id|>") != 9 {
+		t.Errorf("§3.4:\n%s", gsm.Generate.Context)
+	}
+}

@@ -54,6 +54,10 @@ func (t *Task) ConfigForResults() map[string]any {
 	if c.Description != nil {
 		out["description"] = c.Description.Source
 	}
+	if c.GenPrefix != nil {
+		out["gen_prefix"] = c.GenPrefix.Source
+	}
+	setStr("process_results", c.ProcessResults)
 	if c.Fewshot.set {
 		fc := &orderedMap{}
 		fc.set("sampler", c.Fewshot.Sampler)

@@ -45,7 +45,7 @@ type comparisonFlags struct {
 // register adds the flags; prefix names the suite and metric flags in
 // commands where plain names would be ambiguous (run's --gate-suite).
 func (c *comparisonFlags) register(fs *flag.FlagSet, prefix string) {
-	fs.StringVar(&c.suites, prefix+"suite", "auto", "suites to show, comma-separated: auto, leaderboard (V2), llama31 (the paper's V1), openllm (V1), tasks")
+	fs.StringVar(&c.suites, prefix+"suite", "auto", "suites to show, comma-separated: auto, leaderboard (V2), leaderboard-v1 (the paper's V1 table), openllm (V1), tasks")
 	fs.Func(prefix+"metric", "TASK=METRIC,FILTER: score TASK by this metric (repeatable), e.g. gsm8k=exact_match,flexible-extract", func(s string) error {
 		c.metrics = append(c.metrics, s)
 		return nil

@@ -43,6 +43,9 @@ func commands() map[string]command {
 		"compare": {"recovery tables of candidates against a baseline", compareCmd},
 		"gate":    {"pass or fail a candidate against a baseline (CI, nightly)", gateCmd},
 		"run":     {"evaluate a model on tasks or suites", runCmd},
+		"score":   {"score code completions made elsewhere (HumanEval, HumanEval+) in the sandbox", scoreCmd},
+		"serve":   {"serve a GGUF model over the OpenAI API (pure Go, CPU)", serveCmd},
+		"demo":    {"serve the built-in model and evaluate it on a short suite", demoCmd},
 		"tasks":   {"list the registered tasks and suites", tasksCmd},
 		"version": {"print parity's version", versionCmd},
 	}

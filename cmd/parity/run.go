@@ -60,7 +60,7 @@ type runFlags struct {
 func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var f runFlags
 	fs := newFlagSet("run", runUsage, stderr)
-	fs.StringVar(&f.modelURL, "model-url", "", "base URL of the OpenAI-compatible API, e.g. http://127.0.0.1:8000/v1 (required)")
+	fs.StringVar(&f.modelURL, "model-url", "", "base URL of the OpenAI-compatible API, e.g. http://127.0.0.1:8000/v1, or gguf:FILE.gguf[?ctx=N] to run a model file in process (required)")
 	fs.StringVar(&f.model, "model", "", "model name as the server knows it (default: the server's first model)")
 	fs.StringVar(&f.taskList, "tasks", "", "comma-separated task or group names (required; see parity tasks)")
 	fs.StringVar(&f.tasksFile, "tasks-file", "", "task registry to use instead of the built-in tasks.yaml")
@@ -86,6 +86,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.StringVar(&f.gateBaseline, "gate-baseline", "", "after the run, gate its results against these baseline results (parity gate's flags apply; exit 1 when regressed)")
 	f.gate.register(fs, "gate-")
 	f.prompt.register(fs)
+	execf := addExecFlags(fs)
 	if err := fs.Parse(lmevalSpellings(fs, args)); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
@@ -123,9 +124,12 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if names, err = f.prompt.expandSuites(reg, names); err != nil {
 		return err
 	}
-	configs, err := reg.Resolve(names)
-	if err != nil {
-		return usagef("%v", err)
+	heNames, names := splitHumanEval(names)
+	var configs []*tasks.Config
+	if len(names) > 0 {
+		if configs, err = reg.Resolve(names); err != nil {
+			return usagef("%v", err)
+		}
 	}
 
 	ocfg := openai.Config{
@@ -139,6 +143,14 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		AddSpecialTokens: f.addBOS,
 		Logf:             func(format string, a ...any) { fmt.Fprintf(stderr, "parity: "+format+"\n", a...) },
 	}
+	// --model-url gguf:FILE.gguf runs the model in this process (serve.go).
+	inProc, inProcName, err := inProcessBackend(f.modelURL, f.addBOS, stderr)
+	if err != nil {
+		return err
+	}
+	if inProc != nil {
+		ocfg.Model, f.model = inProcName, inProcName
+	}
 	if ocfg.Model == "" {
 		models, err := openai.Models(ctx, ocfg)
 		if err != nil {
@@ -150,14 +162,18 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		ocfg.Model = models[0]
 		f.model = models[0]
 	}
-	client, err := openai.New(ocfg)
-	if err != nil {
-		return usagef("%v", err)
+	backend := inProc
+	var client *openai.Client
+	if inProc == nil {
+		if client, err = openai.New(ocfg); err != nil {
+			return usagef("%v", err)
+		}
+		backend = client
 	}
 	// The server check runs only when something must be sent, so a run
 	// answered wholly from the cache needs no server at all.
 	var prepare func(context.Context) error
-	if !f.skipCheck {
+	if !f.skipCheck && client != nil {
 		prepare = func(ctx context.Context) error {
 			_, err := client.Check(ctx)
 			return err
@@ -182,6 +198,15 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 		built = append(built, t)
 	}
+	if len(heNames) > 0 {
+		het, closeSandbox, err := buildHumanEvalTasks(ctx, heNames, execf, loader, f.dataDir, f.limit, f.chat, stderr)
+		if err != nil {
+			return err
+		}
+		defer closeSandbox()
+		built = append(built, het...)
+		names = append(names, heNames...)
+	}
 
 	var store runner.Store
 	cachePath := ""
@@ -199,7 +224,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 
 	pp := progressPrinter(f.progress, stderr)
-	r := runner.New(client, runner.Options{BatchSize: f.batchSize, Concurrency: f.concurrency, Store: store, Progress: pp, Prepare: prepare})
+	r := runner.New(backend, runner.Options{BatchSize: f.batchSize, Concurrency: f.concurrency, Store: store, Progress: pp, Prepare: prepare})
 
 	version, commit := buildVersion()
 	var limit, nshot *int

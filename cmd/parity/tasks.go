@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/parity-eval/parity"
+	"github.com/parity-eval/parity/humaneval"
 	"github.com/parity-eval/parity/tasks"
 )
 
@@ -35,6 +36,9 @@ func listRegistry(w io.Writer, reg *tasks.Registry) error {
 	fmt.Fprintln(tw, "TASK\tVERSION\tTYPE\tSUMMARY")
 	for _, t := range reg.Tasks() {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", t.Name, t.Version, t.OutputType, t.Summary)
+	}
+	for _, t := range humaneval.Tasks() {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", t.Name, t.Version, "generate_until", t.Summary)
 	}
 	fmt.Fprintln(tw, "\nGROUP\tKIND\tTASKS\tSUMMARY")
 	for _, g := range reg.Groups() {

@@ -54,7 +54,7 @@ func newPreTokenizer(name string) (*preTokenizer, error) {
 	var pats []string
 	p := &preTokenizer{}
 	switch name {
-	case "gpt2", "":
+	case "gpt-2", "gpt2", "phi-2", "":
 		pats = []string{gpt2Pattern}
 	case "default":
 		// llama.cpp's default splits punctuation runs and long numbers
@@ -64,7 +64,7 @@ func newPreTokenizer(name string) (*preTokenizer, error) {
 		pats = []string{llama3Pattern}
 		p.ignoreMerges = true
 	default:
-		return nil, fmt.Errorf("pre-tokenizer %q is not supported (parity knows gpt2, default and llama-bpe)", name)
+		return nil, fmt.Errorf("pre-tokenizer %q is not supported (parity knows gpt-2, default and llama-bpe)", name)
 	}
 	for _, s := range pats {
 		re, err := regexp2.Compile(s, regexp2.None)
