@@ -31,7 +31,9 @@ type PredictionError struct {
 	Msg  string
 }
 
-func (e *PredictionError) Error() string { return fmt.Sprintf("predictions line %d: %s", e.Line, e.Msg) }
+func (e *PredictionError) Error() string {
+	return fmt.Sprintf("predictions line %d: %s", e.Line, e.Msg)
+}
 
 // ScorePredictions scores completions produced elsewhere (no model needed).
 // r is JSON Lines, one object per doc:
@@ -117,8 +119,8 @@ func parsePrediction(raw []byte, byID, byKey map[int]int, byPrompt map[string]in
 	if err := dec.Decode(&obj); err != nil {
 		return 0, "", fmt.Errorf("invalid JSON: %v", err)
 	}
-	if dec.More() {
-		return 0, "", errors.New("invalid JSON: more than one value on the line")
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return 0, "", errors.New("invalid JSON: data after the object")
 	}
 	if obj == nil {
 		return 0, "", errors.New("want a JSON object")
