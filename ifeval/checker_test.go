@@ -3,6 +3,7 @@ package ifeval
 import (
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -30,10 +31,17 @@ func bits(bs []bool) string {
 }
 
 // TestCheckersMatchHarness runs every instruction on the hand-written
-// responses of testdata/checker_golden.json, whose verdicts come from
+// responses of testdata/checker_golden.json and on the 600 random ones of
+// checker_random_golden.json, whose verdicts come from
 // lm-evaluation-harness's own ifeval code (see gen_checker_golden.py).
 func TestCheckersMatchHarness(t *testing.T) {
-	b, err := os.ReadFile("testdata/checker_golden.json")
+	for _, f := range []string{"checker_golden.json", "checker_random_golden.json"} {
+		t.Run(f, func(t *testing.T) { checkGolden(t, filepath.Join("testdata", f)) })
+	}
+}
+
+func checkGolden(t *testing.T, path string) {
+	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,8 +74,10 @@ func TestCheckersMatchHarness(t *testing.T) {
 			if pair[0] == pair[1] {
 				continue
 			}
+			reported := 0
 			for i := range pair[0] {
-				if pair[0][i] != pair[1][i] {
+				if pair[0][i] != pair[1][i] && reported < 5 {
+					reported++
 					t.Errorf("%s %v %s on response %d %q: harness %c, parity %c", in.ID, in.Kwargs, mode, i, g.Responses[i], pair[0][i], pair[1][i])
 				}
 			}

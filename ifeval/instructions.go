@@ -65,9 +65,6 @@ func noArgs(f func(string) bool) builder {
 	}
 }
 
-// sp is the body of a Go regexp character class matching Python's \s.
-const sp = `\t\n\v\f\r\x1c-\x1f \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}`
-
 // pyRegex compiles a pattern that comes from the data (keywords, section
 // splitters) with Python's re semantics.
 func pyRegex(a *args, pattern string) (*scoring.Regex, error) {
@@ -251,7 +248,7 @@ func numberSentences(a *args) (check, error) {
 	}, nil
 }
 
-var paragraphDivider = regexp.MustCompile(`[` + sp + `]?\*\*\*[` + sp + `]?`)
+var paragraphDivider = regexp.MustCompile(`[` + pystr.SpaceClass + `]?\*\*\*[` + pystr.SpaceClass + `]?`)
 
 // numberParagraphs: paragraphs are separated by *** (with an optional
 // whitespace character either side); an empty paragraph other than the
@@ -351,8 +348,8 @@ func numberPlaceholders(a *args) (check, error) {
 }
 
 var (
-	ppsMarker = regexp.MustCompile(`(?m)[` + sp + `]*p\.[` + sp + `]?p\.[` + sp + `]?s.*$`)
-	psMarker  = regexp.MustCompile(`(?m)[` + sp + `]*p\.[` + sp + `]?s\..*$`)
+	ppsMarker = regexp.MustCompile(`(?m)[` + pystr.SpaceClass + `]*p\.[` + pystr.SpaceClass + `]?p\.[` + pystr.SpaceClass + `]?s.*$`)
+	psMarker  = regexp.MustCompile(`(?m)[` + pystr.SpaceClass + `]*p\.[` + pystr.SpaceClass + `]?s\..*$`)
 )
 
 // postscript: the marker occurs anywhere in the lower-cased response.
@@ -379,8 +376,8 @@ func postscript(a *args) (check, error) {
 }
 
 var (
-	starBullet = regexp.MustCompile(`(?m)^[` + sp + `]*\*[^\*].*$`)
-	dashBullet = regexp.MustCompile(`(?m)^[` + sp + `]*-.*$`)
+	starBullet = regexp.MustCompile(`(?m)^[` + pystr.SpaceClass + `]*\*[^\*].*$`)
+	dashBullet = regexp.MustCompile(`(?m)^[` + pystr.SpaceClass + `]*-.*$`)
 )
 
 // bulletLists: exactly num_bullets lines (as the two patterns count them)
@@ -448,7 +445,7 @@ func multipleSections(a *args) (check, error) {
 	}
 	var count func(string) (int, error)
 	if regexp.QuoteMeta(splitter) == splitter {
-		re := regexp.MustCompile(`[` + sp + `]?` + splitter + `[` + sp + `]?\p{Nd}+[` + sp + `]?`)
+		re := regexp.MustCompile(`[` + pystr.SpaceClass + `]?` + splitter + `[` + pystr.SpaceClass + `]?\p{Nd}+[` + pystr.SpaceClass + `]?`)
 		count = func(s string) (int, error) { return len(re.FindAllStringIndex(s, -1)), nil }
 	} else {
 		re, err := pyRegex(a, `\s?`+splitter+`\s?\d+\s?`)
@@ -519,7 +516,7 @@ func endChecker(a *args) (check, error) {
 	if err != nil {
 		return nil, err
 	}
-	suffix := pystr.Lower(pystr.Strip(pystr.Strip(p)))
+	suffix := pystr.Lower(pystr.Strip(p))
 	return func(resp string) (bool, error) {
 		v := pystr.Lower(strings.Trim(pystr.Strip(resp), `"`))
 		return strings.HasSuffix(v, suffix), nil

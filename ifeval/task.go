@@ -84,8 +84,8 @@ type Task struct {
 
 // Build loads and prepares the named task (see TaskNames). opts are the
 // run's build options (limit, chat formatting, system instruction,
-// generation overrides); IFEval is 0-shot, so a few-shot count other than
-// 0 is refused.
+// generation overrides). The task config sets num_fewshot: 0, which a run's
+// --num-fewshot does not override (as in lm-eval).
 func Build(ctx context.Context, name string, src tasks.DocSource, opts tasks.BuildOptions) (*Task, error) {
 	reg, err := registry()
 	if err != nil {
@@ -94,9 +94,6 @@ func Build(ctx context.Context, name string, src tasks.DocSource, opts tasks.Bui
 	if !IsTask(name) {
 		return nil, fmt.Errorf("ifeval: unknown task %q (have %v)", name, TaskNames())
 	}
-	if opts.NumFewshot != nil && *opts.NumFewshot != 0 {
-		return nil, fmt.Errorf("task %q is 0-shot (IFEval has no few-shot examples); --num-fewshot %d cannot apply", name, *opts.NumFewshot)
-	}
 	cfgs, err := reg.Resolve([]string{name})
 	if err != nil {
 		return nil, err
@@ -104,6 +101,9 @@ func Build(ctx context.Context, name string, src tasks.DocSource, opts tasks.Bui
 	inner, err := tasks.Build(ctx, cfgs[0], src, opts)
 	if err != nil {
 		return nil, err
+	}
+	if n := inner.NumFewshot(); n != 0 {
+		return nil, fmt.Errorf("task %q: built %d-shot, but IFEval has no few-shot examples", name, n)
 	}
 	t := &Task{Task: inner, checkers: map[int]*Checker{}, results: map[int]Result{}}
 	t.genKwargs = inner.ConfigForResults()["generation_kwargs"]
@@ -299,7 +299,8 @@ func scores(results []Result) tasks.Scores {
 
 // ConfigForResults is the task config as lm-eval writes it, with IFEval's
 // process_results and metric_list (the Python functions named, not their
-// source as lm-eval prints it).
+// source as lm-eval prints it), and parity's two deterministic rules under
+// metadata.
 func (t *Task) ConfigForResults() map[string]any {
 	cfg := t.Task.ConfigForResults()
 	cfg["process_results"] = "utils.process_results"
@@ -313,5 +314,10 @@ func (t *Task) ConfigForResults() map[string]any {
 	}
 	cfg["metric_list"] = metrics
 	delete(cfg, "filter_list")
+	// Where the reference is random, the rule parity applies instead.
+	if meta, ok := cfg["metadata"].(map[string]any); ok {
+		meta["parity_langdetect_seed"] = 0
+		meta["parity_letter_frequency_non_letter"] = "counts the character given"
+	}
 	return cfg
 }

@@ -12,6 +12,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/parity-eval/parity/gguf"
+	"github.com/parity-eval/parity/llama/demomodel"
+	"github.com/parity-eval/parity/llama/tokenizer"
 )
 
 // sharedModelPath finds a model under ../shared/data/models beside the
@@ -96,6 +98,27 @@ func TestAgainstLlamaCpp(t *testing.T) {
 			checkAgainstReference(t, m, readReference(t, c.ref), c.tol)
 		})
 	}
+	// parity's own demo model: a byte-level BPE vocabulary and Q8_0
+	// weights, whose activations ggml quantizes to Q8_0 blocks as parity
+	// does; the same summation-order caveat as for F16 applies.
+	t.Run("demo.gguf", func(t *testing.T) {
+		b, err := demomodel.GGUF()
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := gguf.Parse(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := Load(f, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.WeightType != "Q8_0+F32" || m.Tok.Kind() != tokenizer.BPE {
+			t.Errorf("demo model is %s with a %s vocabulary", m.WeightType, m.Tok.Kind())
+		}
+		checkAgainstReference(t, m, readReference(t, "parity-demo.llamacpp.json"), 1e-2)
+	})
 }
 
 func checkAgainstReference(t *testing.T, m *Model, ref llamaCppReference, tol float64) {

@@ -111,8 +111,12 @@ func (a *activations) prepare(typ gguf.TensorType, x []float32, n, cols int) {
 	}
 }
 
-// quantizeQ8 is ggml's quantize_row_q8_0: the scale is stored as f16 but
-// the reciprocal used to quantize is the f32 one.
+// quantizeQ8 is ggml's quantize_row_q8_0 as its x86 (AVX) code computes
+// it, which is what llama.cpp runs on the machines parity targets: the
+// scale max|x|/127 is stored as f16, values are multiplied by 127/max|x| in
+// f32 and rounded to nearest, ties to even. (ggml's portable reference
+// multiplies by 1/d and rounds ties away from zero; weights in GGUF files
+// are quantized that way, see gguf.QuantizeQ8_0.)
 func quantizeQ8(q []int8, qd []float32, x []float32) {
 	for b := range len(x) / 32 {
 		blk := x[b*32 : b*32+32]
@@ -120,14 +124,13 @@ func quantizeQ8(q []int8, qd []float32, x []float32) {
 		for _, v := range blk {
 			amax = max(amax, float32(math.Abs(float64(v))))
 		}
-		d := amax / 127
+		qd[b] = gguf.RoundF16(amax / 127)
 		var id float32
-		if d != 0 {
-			id = 1 / d
+		if amax != 0 {
+			id = 127 / amax
 		}
-		qd[b] = gguf.RoundF16(d)
 		for j, v := range blk {
-			q[b*32+j] = int8(math.Round(float64(v * id)))
+			q[b*32+j] = int8(math.RoundToEven(float64(v * id)))
 		}
 	}
 }

@@ -58,3 +58,20 @@ type Backend interface {
 	Loglikelihood(ctx context.Context, reqs []LoglikelihoodRequest) ([]LoglikelihoodResult, error)
 	Generate(ctx context.Context, reqs []GenerateRequest) ([]GenerateResult, error)
 }
+
+// WithRevision returns b with rev added to its ID, so responses cached for one
+// checkpoint are never served for another that a server exposes under the
+// same model name and URL (a nightly job, say). An empty rev returns b.
+func WithRevision(b Backend, rev string) Backend {
+	if rev == "" {
+		return b
+	}
+	return revisioned{b, rev}
+}
+
+type revisioned struct {
+	Backend
+	rev string
+}
+
+func (r revisioned) ID() string { return r.Backend.ID() + "|revision=" + r.rev }

@@ -216,3 +216,26 @@ func TestFormatProgress(t *testing.T) {
 		t.Errorf("FormatProgress = %q; want %q", got, want)
 	}
 }
+
+func TestRevisionSeparatesCacheEntries(t *testing.T) {
+	ctx := context.Background()
+	c, err := cache.Open(ctx, filepath.Join(t.TempDir(), "c.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if WithRevision(&fakeBackend{}, "").ID() != (&fakeBackend{}).ID() {
+		t.Error("an empty revision changed the ID")
+	}
+	if _, _, err := run(t, New(WithRevision(&fakeBackend{}, "ckpt-1"), Options{Store: c}), work()); err != nil {
+		t.Fatal(err)
+	}
+	fb := &fakeBackend{}
+	_, st, err := run(t, New(WithRevision(fb, "ckpt-2"), Options{Store: c}), work())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Cached != 0 || st.Sent != 19 {
+		t.Errorf("a new revision was served from the old one's cache: %+v", st)
+	}
+}

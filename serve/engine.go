@@ -145,27 +145,20 @@ func (e *Engine) Detokenize(ids []int) (string, error) {
 }
 
 // TokenStrings gives each token's text as it extends the decoded text of
-// the tokens before it (so that a token after BOS loses SentencePiece's
-// dummy-prefix space, as in the decoded text); a control token shows its
+// the tokens before it (so that the first text token loses SentencePiece's
+// dummy-prefix space, as the decoded text does); a control token shows its
 // written form, as vLLM's logprobs do.
 func (e *Engine) TokenStrings(ids []int) []string {
 	tok := e.model.Tok
 	out := make([]string, len(ids))
-	prev := ""
-	var seen []int
+	atStart := true
 	for i, id := range ids {
 		if tok.IsSpecial(id) {
 			out[i] = tok.Piece(id)
 			continue
 		}
-		seen = append(seen, id)
-		cur := tok.Decode(seen, true)
-		if strings.HasPrefix(cur, prev) {
-			out[i] = cur[len(prev):]
-		} else {
-			out[i] = string(tok.AppendPiece(nil, id))
-		}
-		prev = cur
+		out[i] = tok.Text(id, atStart)
+		atStart = false
 	}
 	return out
 }

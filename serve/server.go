@@ -40,6 +40,15 @@ type Server struct {
 	e      *Engine
 	o      Options
 	nextID atomic.Int64
+	routes map[string]route
+}
+
+// route is one endpoint: its method, whether it is under /v1 (and so
+// behind the API key), and its handler, which returns the JSON body.
+type route struct {
+	method string
+	v1     bool
+	handle func(context.Context, []byte, http.ResponseWriter) ([]byte, error)
 }
 
 // NewServer returns a Server; mount it as an http.Handler.
@@ -47,7 +56,16 @@ func NewServer(e *Engine, o Options) *Server {
 	if o.MaxBodyBytes <= 0 {
 		o.MaxBodyBytes = 64 << 20
 	}
-	return &Server{e: e, o: o}
+	s := &Server{e: e, o: o}
+	s.routes = map[string]route{
+		"/v1/completions":      {http.MethodPost, true, s.completions},
+		"/v1/chat/completions": {http.MethodPost, true, s.chatCompletions},
+		"/v1/models":           {http.MethodGet, true, func(context.Context, []byte, http.ResponseWriter) ([]byte, error) { return s.models(), nil }},
+		"/tokenize":            {http.MethodPost, false, s.tokenize},
+		"/detokenize":          {http.MethodPost, false, s.detokenize},
+		"/health":              {http.MethodGet, false, func(context.Context, []byte, http.ResponseWriter) ([]byte, error) { return nil, nil }},
+	}
+	return s
 }
 
 // apiError is an answer other than 200, in OpenAI's error shape.
@@ -76,20 +94,7 @@ func (e *apiError) body() []byte {
 // ServeHTTP answers one request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	path := r.URL.Path
-	type route struct {
-		method string
-		v1     bool
-		handle func(context.Context, []byte, http.ResponseWriter) ([]byte, error)
-	}
-	routes := map[string]route{
-		"/v1/completions":      {http.MethodPost, true, s.completions},
-		"/v1/chat/completions": {http.MethodPost, true, s.chatCompletions},
-		"/v1/models":           {http.MethodGet, true, func(context.Context, []byte, http.ResponseWriter) ([]byte, error) { return s.models(), nil }},
-		"/tokenize":            {http.MethodPost, false, s.tokenize},
-		"/detokenize":          {http.MethodPost, false, s.detokenize},
-		"/health":              {http.MethodGet, false, func(context.Context, []byte, http.ResponseWriter) ([]byte, error) { return nil, nil }},
-	}
-	rt, ok := routes[path]
+	rt, ok := s.routes[path]
 	if !ok {
 		writeJSON(w, http.StatusNotFound, []byte(`{"detail":"Not Found"}`))
 		return
@@ -408,11 +413,17 @@ func (s *Server) completions(ctx context.Context, body []byte, _ http.ResponseWr
 			for _, t := range res.Tokens {
 				ids = append(ids, t.Token)
 			}
-			strs := s.e.TokenStrings(append(append([]int(nil), p.ids...), ids[len(ids)-len(res.Tokens):]...))
-			if !req.Echo {
-				strs = strs[len(p.ids):]
+			all := append(append([]int(nil), p.ids...), ids[len(ids)-len(res.Tokens):]...)
+			strs := s.e.TokenStrings(all)
+			starts := make([]bool, len(all))
+			for k, seen := 0, false; k < len(all); k++ {
+				starts[k] = !seen
+				seen = seen || !s.e.Model().Tok.IsSpecial(all[k])
 			}
-			b = s.appendLogprobs(b, toks, strs, topN, req.ReturnTokensAsTokenIDs)
+			if !req.Echo {
+				strs, starts = strs[len(p.ids):], starts[len(p.ids):]
+			}
+			b = s.appendLogprobs(b, toks, strs, starts, topN, req.ReturnTokensAsTokenIDs)
 		}
 		b = append(b, `,"finish_reason":`...)
 		b = appendString(b, res.Finish)
@@ -442,7 +453,7 @@ func (s *Server) engineError(err error) error {
 // first token of a sequence has null log-probabilities; text_offset counts
 // the code points of the token strings before each token; each
 // top_logprobs entry holds the token itself and the n best alternatives.
-func (s *Server) appendLogprobs(b []byte, toks []llama.TokenLogprob, strs []string, n int, asIDs bool) []byte {
+func (s *Server) appendLogprobs(b []byte, toks []llama.TokenLogprob, strs []string, atStart []bool, n int, asIDs bool) []byte {
 	tok := s.e.Model().Tok
 	name := func(k int, id int) string {
 		if asIDs {
@@ -451,15 +462,11 @@ func (s *Server) appendLogprobs(b []byte, toks []llama.TokenLogprob, strs []stri
 		if id == toks[k].Token {
 			return strs[k]
 		}
-		// An alternative reads as its piece would at this position.
-		piece := string(tok.AppendPiece(nil, id))
 		if tok.IsSpecial(id) {
 			return tok.Piece(id)
 		}
-		if k > 0 && strings.HasPrefix(piece, " ") && !strings.HasPrefix(strs[k], " ") && strings.HasPrefix(string(tok.AppendPiece(nil, toks[k].Token)), " ") {
-			piece = piece[1:] // the dummy-prefix space the first text token loses
-		}
-		return piece
+		// An alternative reads as it would have at this position.
+		return tok.Text(id, atStart[k])
 	}
 	b = append(b, `{"text_offset":[`...)
 	off := 0

@@ -49,6 +49,7 @@ type runFlags struct {
 	seed                                         int64
 	cachePath, apiKeyEnv, dataDir, tokenize      string
 	noCache, offline, chat, skipCheck, addBOS    bool
+	revision                                     string
 	timeout                                      time.Duration
 	maxRetries                                   int
 	progress                                     string
@@ -81,6 +82,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.BoolVar(&f.addBOS, "add-bos", false, "tokenize loglikelihood prompts with the tokenizer's special tokens (BOS), as lm-eval's add_bos_token=True (default: true under --profile paper, as the paper's runs, else false)")
 	fs.DurationVar(&f.timeout, "timeout", 5*time.Minute, "per-request timeout")
 	fs.IntVar(&f.maxRetries, "max-retries", 5, "retries on 429, 5xx, timeouts and dropped connections")
+	fs.StringVar(&f.revision, "revision", "", "checkpoint identity (a commit, a path hash) added to cache keys, so a new checkpoint served under the same name and URL never reuses old responses")
 	fs.BoolVar(&f.skipCheck, "skip-check", false, "skip the start-up check that the server returns prompt log-probabilities")
 	fs.StringVar(&f.progress, "progress", "auto", "progress on stderr: auto, bar, plain, none")
 	fs.StringVar(&f.gateBaseline, "gate-baseline", "", "after the run, gate its results against these baseline results (parity gate's flags apply; exit 1 when regressed)")
@@ -125,6 +127,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	heNames, names := splitHumanEval(names)
+	ifNames, names := splitIFEval(names)
 	var configs []*tasks.Config
 	if len(names) > 0 {
 		if configs, err = reg.Resolve(names); err != nil {
@@ -207,6 +210,14 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		built = append(built, het...)
 		names = append(names, heNames...)
 	}
+	if len(ifNames) > 0 {
+		ift, err := buildIFEvalTasks(ctx, ifNames, loader, bopts)
+		if err != nil {
+			return err
+		}
+		built = append(built, ift...)
+		names = append(names, ifNames...)
+	}
 
 	var store runner.Store
 	cachePath := ""
@@ -224,7 +235,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 
 	pp := progressPrinter(f.progress, stderr)
-	r := runner.New(backend, runner.Options{BatchSize: f.batchSize, Concurrency: f.concurrency, Store: store, Progress: pp, Prepare: prepare})
+	r := runner.New(runner.WithRevision(backend, f.revision), runner.Options{BatchSize: f.batchSize, Concurrency: f.concurrency, Store: store, Progress: pp, Prepare: prepare})
 
 	version, commit := buildVersion()
 	var limit, nshot *int
@@ -250,7 +261,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 				"fewshot_seed": f.seed, "num_fewshot": nshot, "limit": f.limit,
 				"chat": f.chat, "apply_chat_template": false, "fewshot_as_multiturn": false,
 				"add_bos_token": f.addBOS, "tokenize": f.tokenize, "tasks_file": regName,
-				"cache": cachePath,
+				"cache": cachePath, "revision": f.revision,
 			}, f.chat, f.addBOS),
 		},
 	})

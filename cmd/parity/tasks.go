@@ -9,6 +9,7 @@ import (
 
 	"github.com/parity-eval/parity"
 	"github.com/parity-eval/parity/humaneval"
+	"github.com/parity-eval/parity/ifeval"
 	"github.com/parity-eval/parity/tasks"
 )
 
@@ -39,6 +40,9 @@ func listRegistry(w io.Writer, reg *tasks.Registry) error {
 	}
 	for _, t := range humaneval.Tasks() {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", t.Name, t.Version, "generate_until", t.Summary)
+	}
+	for _, t := range ifeval.Configs() {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", t.Name, t.Version, t.OutputType, t.Summary)
 	}
 	fmt.Fprintln(tw, "\nGROUP\tKIND\tTASKS\tSUMMARY")
 	for _, g := range reg.Groups() {

@@ -12,7 +12,7 @@ import (
 	"github.com/parity-eval/parity/ifeval/internal/shared"
 )
 
-func readJSONL[T any](t *testing.T, path string) []T {
+func readJSONL[T any](t testing.TB, path string) []T {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {

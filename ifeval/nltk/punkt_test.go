@@ -11,7 +11,7 @@ import (
 	"github.com/parity-eval/parity/ifeval/internal/shared"
 )
 
-func readJSONL[T any](t *testing.T, path string) []T {
+func readJSONL[T any](t testing.TB, path string) []T {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
@@ -108,7 +108,7 @@ func TestPunktGPT4Responses(t *testing.T) {
 
 // gpt4Responses maps IFEval keys to GPT-4's reference responses (joined by
 // prompt, as the golden files were).
-func gpt4Responses(t *testing.T) map[int]string {
+func gpt4Responses(t testing.TB) map[int]string {
 	t.Helper()
 	type input struct {
 		Key    int    `json:"key"`

@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/parity-eval/parity/ifeval/internal/pystr"
 )
@@ -34,12 +35,15 @@ func WordTokenize(text string) []string {
 	return out
 }
 
-// sp is the body of a character class for Python's \s.
-const sp = `\t\n\v\f\r\x1c-\x1f \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}`
-
+// sub is one substitution. need lists characters one of which every match
+// contains, so that the regexp runs only on text that can match; tail marks
+// patterns anchored at the end whose match must contain the text's last
+// period, so that only the text from the character before it is searched.
 type sub struct {
 	re   *regexp.Regexp
 	repl string
+	need string
+	tail bool
 }
 
 // The substitutions of NLTKWordTokenizer.tokenize that Go's regexp engine
@@ -47,37 +51,51 @@ type sub struct {
 // with Python's Unicode sets. The others are functions below.
 var (
 	startingQuotes = []sub{
-		{regexp.MustCompile("([«“‘„]|[`]+)"), " ${1} "},
-		{regexp.MustCompile(`^"`), "``"},
-		{regexp.MustCompile("(``)"), " ${1} "},
-		{regexp.MustCompile(`([ \(\[{<])("|'{2})`), "${1} `` "},
+		{re: regexp.MustCompile("([«“‘„]|[`]+)"), repl: " ${1} ", need: "«“‘„`"},
+		{re: regexp.MustCompile(`^"`), repl: "``", need: `"`},
+		{re: regexp.MustCompile("(``)"), repl: " ${1} ", need: "`"},
+		{re: regexp.MustCompile(`([ \(\[{<])("|'{2})`), repl: "${1} `` ", need: `"'`},
 	}
 	punctuation1 = []sub{
-		{regexp.MustCompile(`([^\.])(\.)([\]\)}>"'»”’ ]*)[` + sp + `]*$`), "${1} ${2} ${3} "},
-		{regexp.MustCompile(`([:,])([^\p{Nd}])`), " ${1} ${2}"},
+		{re: regexp.MustCompile(`([^\.])(\.)([\]\)}>"'»”’ ]*)[` + pystr.SpaceClass + `]*$`), repl: "${1} ${2} ${3} ", need: ".", tail: true},
+		{re: regexp.MustCompile(`([:,])([^\p{Nd}])`), repl: " ${1} ${2}", need: ":,"},
 	}
 	punctuation2 = []sub{
-		{regexp.MustCompile(`\.{2,}`), " ${0} "},
-		{regexp.MustCompile(`[;@#$%&]`), " ${0} "},
-		{regexp.MustCompile(`([^\.])(\.)([\]\)}>"']*)[` + sp + `]*$`), "${1} ${2}${3} "},
-		{regexp.MustCompile(`[?!]`), " ${0} "},
-		{regexp.MustCompile(`([^'])' `), "${1} ' "},
-		{regexp.MustCompile(`[*]`), " ${0} "},
-		{regexp.MustCompile(`[\]\[\(\)\{\}\<\>]`), " ${0} "},
-		{regexp.MustCompile(`--`), " -- "},
+		{re: regexp.MustCompile(`\.{2,}`), repl: " ${0} ", need: "."},
+		{re: regexp.MustCompile(`[;@#$%&]`), repl: " ${0} ", need: ";@#$%&"},
+		{re: regexp.MustCompile(`([^\.])(\.)([\]\)}>"']*)[` + pystr.SpaceClass + `]*$`), repl: "${1} ${2}${3} ", need: ".", tail: true},
+		{re: regexp.MustCompile(`[?!]`), repl: " ${0} ", need: "?!"},
+		{re: regexp.MustCompile(`([^'])' `), repl: "${1} ' ", need: "'"},
+		{re: regexp.MustCompile(`[*]`), repl: " ${0} ", need: "*"},
+		{re: regexp.MustCompile(`[\]\[\(\)\{\}\<\>]`), repl: " ${0} ", need: "[](){}<>"},
+		{re: regexp.MustCompile(`--`), repl: " -- ", need: "-"},
 	}
 	endingQuotes = []sub{
-		{regexp.MustCompile("([»”’])"), " ${1} "},
-		{regexp.MustCompile(`''`), " '' "},
-		{regexp.MustCompile(`"`), " '' "},
-		{regexp.MustCompile(`([^' ])('[sS]|'[mM]|'[dD]|') `), "${1} ${2} "},
-		{regexp.MustCompile(`([^' ])('ll|'LL|'re|'RE|'ve|'VE|n't|N'T) `), "${1} ${2} "},
+		{re: regexp.MustCompile("([»”’])"), repl: " ${1} ", need: "»”’"},
+		{re: regexp.MustCompile(`''`), repl: " '' ", need: "'"},
+		{re: regexp.MustCompile(`"`), repl: " '' ", need: `"`},
+		{re: regexp.MustCompile(`([^' ])('[sS]|'[mM]|'[dD]|') `), repl: "${1} ${2} ", need: "'"},
+		{re: regexp.MustCompile(`([^' ])('ll|'LL|'re|'RE|'ve|'VE|n't|N'T) `), repl: "${1} ${2} ", need: "'"},
 	}
 )
 
 func apply(s string, subs []sub) string {
 	for _, x := range subs {
-		s = x.re.ReplaceAllString(s, x.repl)
+		if !strings.ContainsAny(s, x.need) {
+			continue
+		}
+		if !x.tail {
+			s = x.re.ReplaceAllString(s, x.repl)
+			continue
+		}
+		// The match ends the text and holds no period after its own, so it
+		// can only be the last period with the character before it.
+		p := strings.LastIndexByte(s, '.')
+		if p < 1 {
+			continue
+		}
+		_, n := utf8.DecodeLastRuneInString(s[:p])
+		s = s[:p-n] + x.re.ReplaceAllString(s[p-n:], x.repl)
 	}
 	return s
 }
@@ -211,18 +229,17 @@ func foldEq(r rune, c byte) bool {
 	return false
 }
 
-func (c contraction) matchAt(rs []rune, i int) (end int, ok bool) {
-	word := c.first + c.second
+func (c contraction) matchAt(rs []rune, i int, word string) (end int, ok bool) {
 	if i+len(word) > len(rs) {
 		return 0, false
-	}
-	if !c.leadingSpace && i > 0 && pystr.IsWord(rs[i-1]) == pystr.IsWord(rs[i]) {
-		return 0, false // \b at the start
 	}
 	for k := 0; k < len(word); k++ {
 		if !foldEq(rs[i+k], word[k]) {
 			return 0, false
 		}
+	}
+	if !c.leadingSpace && i > 0 && pystr.IsWord(rs[i-1]) == pystr.IsWord(rs[i]) {
+		return 0, false // \b at the start
 	}
 	end = i + len(word)
 	if c.lookaheadSpace {
@@ -235,11 +252,17 @@ func (c contraction) matchAt(rs []rune, i int) (end int, ok bool) {
 }
 
 func (c contraction) apply(s string) string {
+	// Every match holds the second part's last letter in some case.
+	lastLetter := c.second[len(c.second)-1]
+	if !strings.ContainsAny(s, string([]byte{lastLetter, lastLetter - 'a' + 'A'})) && !strings.ContainsAny(s, "ſKİı") {
+		return s
+	}
+	word := c.first + c.second
 	rs := []rune(s)
 	var b strings.Builder
 	last, changed := 0, false
 	for i := 0; i < len(rs); {
-		end, ok := c.matchAt(rs, i)
+		end, ok := c.matchAt(rs, i, word)
 		if !ok {
 			i++
 			continue

@@ -4,6 +4,12 @@ on hand-written responses for every instruction, strict and loose.
 The reference code is loaded from source checkouts by refharness.py:
 
     python3 gen_checker_golden.py LMEVAL NLTK LANGDETECT SHARED_DATA > checker_golden.json
+    python3 gen_checker_golden.py LMEVAL NLTK LANGDETECT SHARED_DATA random > checker_random_golden.json
+
+The first form scores the hand-written RESPONSES below; the second 600
+responses drawn (random.Random(7)) from fragments chosen to hit the
+checkers' edge cases: abbreviations, list markers, quotes, stars, dividers,
+markers, non-ASCII letters and spaces, e-mail addresses and URLs.
 
 Letter-frequency cases with a non-letter are left out:
 the reference draws a random letter for them.
@@ -14,6 +20,7 @@ followed and "0" for not.
 """
 import json
 import os
+import random
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -190,15 +197,51 @@ add("punctuation:no_comma")
 add("startend:quotation")
 
 
+FRAGMENTS = [
+    "the", "The", "THE", "cat", "Cat", "banana", "sun", "moon", "one", "café", "Café", "poem", "sea", "Write", "a", "about",
+    "Mr.", "Dr.", "U.S.", "e.g.", "i.e.", "etc.", "p.m.", "a.m.", "St.", "Inc.", "No.", "vs.", "Jan.", "1.", "2.", "3.", "10.",
+    "3.14", "1,000", ".", ",", "!", "?", ";", ":", "'", "\"", "*", "**", "***", "******", "-", "--", "---", "#", "[", "]", "[x]",
+    "<<", ">>", "<<T>>", "{", "}", "(", ")", "```", "```json", "P.S.", "p.s.", "P.P.S", "p. p. s", "SECTION", "Section", "Day",
+    "PARAGRAPH", "1", "2", "12", "My answer is yes.", "My answer is no.", "{\"a\": 1}", "[1, 2]", "NaN", "null", "true", "'s",
+    "n't", "can't", "don't", "cannot", "gonna", "'tis", "wanna", "I", "AM", "OK", "USA", "NASA", "...", ". . .", "…", "—", "–",
+    "“", "”", "‘", "’", "«", "»", "é", "ß", "İ", "Σ", "ΣΑΣ", "日本", "中文", "Привет", "hola", "bonjour", "und", "der", "die",
+    "\u00a0", "\u2009", "\u3000", "\t", "\r", "\x1c", "\x85", "😀", "𝕏", "_", "x_y", "hello@example.com", "https://x.org/a",
+    "a\u0301", "e\u0300",
+]
+SEPARATORS = [" ", " ", " ", " ", "", "\n", "\n\n", "  ", "\n\n\n", " \n", "\t"]
+
+
+def random_responses(n, seed):
+    rnd = random.Random(seed)
+    out = []
+    for _ in range(n):
+        parts = []
+        for _ in range(rnd.randint(0, 40)):
+            parts.append(rnd.choice(FRAGMENTS))
+            parts.append(rnd.choice(SEPARATORS))
+        s = "".join(parts)
+        if rnd.random() < 0.1:
+            s = s.upper()
+        if rnd.random() < 0.1:
+            s = s.lower()
+        if rnd.random() < 0.05:
+            s = '"' + s + '"'
+        out.append(s)
+    return out
+
+
 def main():
     utils = setup()
-    out = {"responses": RESPONSES, "instructions": []}
+    responses = RESPONSES
+    if len(sys.argv) > 5 and sys.argv[5] == "random":
+        responses = random_responses(600, 7)
+    out = {"responses": responses, "instructions": []}
     for iid, kw in I:
         inp = utils.InputExample(key=0, instruction_id_list=[iid], prompt="", kwargs=[kw])
-        strict = "".join("1" if utils.test_instruction_following_strict(inp, r).follow_instruction_list[0] else "0" for r in RESPONSES)
-        loose = "".join("1" if utils.test_instruction_following_loose(inp, r).follow_instruction_list[0] else "0" for r in RESPONSES)
+        strict = "".join("1" if utils.test_instruction_following_strict(inp, r).follow_instruction_list[0] else "0" for r in responses)
+        loose = "".join("1" if utils.test_instruction_following_loose(inp, r).follow_instruction_list[0] else "0" for r in responses)
         out["instructions"].append({"id": iid, "kwargs": kw, "strict": strict, "loose": loose})
-    json.dump(out, sys.stdout, ensure_ascii=False, indent=1)
+    json.dump(out, sys.stdout, ensure_ascii=False, indent=None if len(responses) > 100 else 1)
     sys.stdout.write("\n")
 
 

@@ -347,24 +347,28 @@ func (t *Tokenizer) partition(text string, parseSpecial bool) []fragment {
 // split a character.
 func (t *Tokenizer) Decode(ids []int, skipSpecial bool) string {
 	var b []byte
-	first := true
+	atStart := true
 	for _, id := range ids {
-		if !t.Valid(id) {
+		if !t.Valid(id) || (skipSpecial && t.types[id] == Control) {
 			continue
 		}
-		if skipSpecial && t.types[id] == Control {
-			continue
-		}
-		piece := t.AppendPiece(nil, id)
-		if first && t.kind == SPM && t.addSpacePrefix && len(piece) > 0 && piece[0] == ' ' && t.types[id] == Normal {
-			piece = piece[1:]
-		}
+		b = append(b, t.Text(id, atStart)...)
 		if t.types[id] != Control {
-			first = false
+			atStart = false
 		}
-		b = append(b, piece...)
 	}
 	return string(b)
+}
+
+// Text is the text token id adds to a decoded sequence: its piece, less
+// the dummy-prefix space when it is the first text token of a SentencePiece
+// sequence (atStart).
+func (t *Tokenizer) Text(id int, atStart bool) string {
+	piece := t.AppendPiece(nil, id)
+	if atStart && t.kind == SPM && t.addSpacePrefix && len(piece) > 0 && piece[0] == ' ' && t.types[id] == Normal {
+		piece = piece[1:]
+	}
+	return string(piece)
 }
 
 // AppendPiece appends the bytes token id stands for: "▁" becomes a space,

@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/parity-eval/parity/gguf"
+	"github.com/parity-eval/parity/llama/demomodel"
 )
 
 func sharedModel(t *testing.T, name string) *gguf.File {
@@ -48,13 +49,37 @@ type reference struct {
 }
 
 func TestMatchesLlamaCpp(t *testing.T) {
-	for _, name := range []string{"stories260K.gguf", "TinyStories-656K.f16.gguf"} {
-		t.Run(name, func(t *testing.T) {
-			tok, err := FromGGUF(sharedModel(t, name))
+	demo := func(t *testing.T) *gguf.File {
+		b, err := demomodel.GGUF()
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := gguf.Parse(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	for _, c := range []struct {
+		name, ref string
+		open      func(*testing.T) *gguf.File
+	}{
+		{"stories260K.gguf", "stories260K", nil},
+		{"TinyStories-656K.f16.gguf", "TinyStories-656K.f16", nil},
+		{"demo.gguf (byte-level BPE)", "parity-demo", demo},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var f *gguf.File
+			if c.open != nil {
+				f = c.open(t)
+			} else {
+				f = sharedModel(t, c.name)
+			}
+			tok, err := FromGGUF(f)
 			if err != nil {
 				t.Fatal(err)
 			}
-			b, err := os.ReadFile(filepath.Join("..", "testdata", name[:len(name)-len(".gguf")]+".llamacpp.json"))
+			b, err := os.ReadFile(filepath.Join("..", "testdata", c.ref+".llamacpp.json"))
 			if err != nil {
 				t.Fatal(err)
 			}

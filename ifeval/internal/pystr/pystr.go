@@ -27,6 +27,10 @@ func IsSpace(r rune) bool {
 	return r >= 0x2000 && r <= 0x200a
 }
 
+// SpaceClass is the body of a Go regexp character class ([...]) that
+// matches exactly what IsSpace accepts: Python's \s, for porting patterns.
+const SpaceClass = `\t\n\v\f\r\x1c-\x1f \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}`
+
 // IsASCIIWhitespace reports membership of string.whitespace (" \t\n\r\v\f"),
 // which some NLTK code uses instead of str.isspace.
 func IsASCIIWhitespace(r rune) bool {

@@ -3,6 +3,7 @@ package pystr
 import (
 	"encoding/json"
 	"os"
+	"regexp"
 	"testing"
 	"unicode/utf8"
 )
@@ -111,5 +112,17 @@ func TestStripAndFields(t *testing.T) {
 	}
 	if got := Fields(s); len(got) != 3 || got[2] != "c" {
 		t.Errorf("Fields = %q", got)
+	}
+}
+
+func TestSpaceClass(t *testing.T) {
+	re := regexp.MustCompile(`^[` + SpaceClass + `]$`)
+	for r := rune(0); r <= utf8.MaxRune; r++ {
+		if !utf8.ValidRune(r) {
+			continue
+		}
+		if got := re.MatchString(string(r)); got != IsSpace(r) {
+			t.Errorf("SpaceClass(%U) = %v, IsSpace %v", r, got, !got)
+		}
 	}
 }
