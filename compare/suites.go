@@ -5,6 +5,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/parity-eval/parity/scoring"
 )
 
 // A Suite is one of the paper's tables: the columns it shows and whether
@@ -50,32 +52,20 @@ type Component struct {
 
 // Normalise rescales a raw score in [0, 1] to the table's 0–100 scale.
 func (c Component) Normalise(v float64) float64 {
-	if c.Lower == 0 {
-		return v * 100
-	}
-	return max(v-c.Lower, 0) / (1 - c.Lower) * 100
+	return scoring.NormalizeWithinRange(v, c.Lower)
 }
 
 func one(task, metric string) []Variant {
 	return []Variant{{Components: []Component{{Task: task, Metric: metric}}}}
 }
 
-// bbhChoices is the number of choices of each leaderboard BBH subtask, the
-// Open LLM Leaderboard's constants (tasks.md §4.7); 1/n is the random
-// baseline the V2 normalisation subtracts.
-var bbhChoices = map[string]int{
-	"sports_understanding": 2, "tracking_shuffled_objects_three_objects": 3, "navigate": 2,
-	"snarks": 2, "date_understanding": 6, "reasoning_about_colored_objects": 18,
-	"object_counting": 19, "logical_deduction_seven_objects": 7, "geometric_shapes": 11,
-	"web_of_lies": 2, "movie_recommendation": 6, "logical_deduction_five_objects": 5,
-	"salient_translation_error_detection": 6, "disambiguation_qa": 3, "temporal_sequences": 4,
-	"hyperbaton": 2, "logical_deduction_three_objects": 3, "causal_judgement": 2,
-	"formal_fallacies": 2, "tracking_shuffled_objects_seven_objects": 7, "ruin_names": 6,
-	"penguins_in_a_table": 5, "boolean_expressions": 2, "tracking_shuffled_objects_five_objects": 5,
-}
-
-// musrChoices is the same for the three MuSR subtasks.
-var musrChoices = map[string]int{"murder_mysteries": 2, "object_placements": 5, "team_allocation": 3}
+// bbhChoices and musrChoices are the Open LLM Leaderboard's numbers of
+// choices per subtask (tasks.md §4.7), kept in package scoring with the
+// normalisation itself; 1/n is the random baseline it subtracts.
+var (
+	bbhChoices  = scoring.BBHNumChoices()
+	musrChoices = scoring.MuSRNumChoices()
+)
 
 var mathHardLeaves = []string{
 	"leaderboard_math_algebra_hard", "leaderboard_math_counting_and_prob_hard",

@@ -237,6 +237,7 @@ func Run(ctx context.Context, r *runner.Runner, ts []Task, o Options) (*Report, 
 	if err := addGroups(f, o.Groups, taskScores); err != nil {
 		return &Report{Stats: stats}, err
 	}
+	f.Parity.LeaderboardV2 = f.LeaderboardV2()
 	end := time.Now()
 	f.Parity.Start, f.Parity.End = start, end
 	f.Parity.Requests = stats

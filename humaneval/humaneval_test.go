@@ -116,7 +116,11 @@ func TestFindZeroVersionSwitch(t *testing.T) {
 
 // TestCanonicalSolutionsPassLMEval: under lm-eval's profile the canonical
 // solutions pass the Hub datasets' own tests (openai_humaneval's, and
-// evalplus/humanevalplus's, which embed every base and plus input).
+// evalplus/humanevalplus's, which embed every base and plus input), but
+// for one reference bug: evalplus/humanevalplus's test of HumanEval/32
+// asserts `_poly(*candidate(*inp), inp) <= 0.0001`, which unpacks a float
+// and raises TypeError for every solution, so lm-eval's humaneval_plus
+// can never pass it (-1/164). parity runs the dataset's test as it is.
 func TestCanonicalSolutionsPassLMEval(t *testing.T) {
 	ctx := context.Background()
 	ex := testExecutor(t)
@@ -129,13 +133,24 @@ func TestCanonicalSolutionsPassLMEval(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		failed := 0
 		for _, ps := range rep.Problems {
-			if !ps.Outcomes[0].Passed() {
-				t.Errorf("%s %s: %+v", name, ps.Problem.TaskID, *ps.Outcomes[0].Check)
+			v := ps.Outcomes[0].Check
+			if v.Passed() {
+				continue
 			}
+			failed++
+			if name == HumanEvalPlus && ps.Problem.TaskID == "HumanEval/32" && strings.HasPrefix(v.Error, "TypeError: Value after * must be an iterable") {
+				continue // the reference bug above
+			}
+			t.Errorf("%s %s: %+v", name, ps.Problem.TaskID, *v)
 		}
-		if len(rep.Problems) != 164 || rep.PassAtK[1] != 1 {
-			t.Errorf("%s: %d problems, pass@1 %v", name, len(rep.Problems), rep.PassAtK[1])
+		want := 0
+		if name == HumanEvalPlus {
+			want = 1
+		}
+		if len(rep.Problems) != 164 || failed != want {
+			t.Errorf("%s: %d problems, %d failed, want %d", name, len(rep.Problems), failed, want)
 		}
 	}
 }

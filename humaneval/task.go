@@ -131,7 +131,7 @@ func Build(ctx context.Context, name string, o Options) (*Task, error) {
 		o.Profile = EvalPlus
 	}
 	if o.CheckTimeout <= 0 {
-		o.CheckTimeout = DefaultCheckTimout
+		o.CheckTimeout = DefaultCheckTimeout
 	}
 	t := &Task{ctx: ctx, name: name, o: o}
 	var err error
@@ -180,7 +180,7 @@ func NewTask(ctx context.Context, name string, problems []*Problem, source strin
 		o.Profile = EvalPlus
 	}
 	if o.CheckTimeout <= 0 {
-		o.CheckTimeout = DefaultCheckTimout
+		o.CheckTimeout = DefaultCheckTimeout
 	}
 	t := &Task{ctx: ctx, name: name, o: o, problems: problems, total: len(problems), source: source}
 	if o.Limit > 0 && o.Limit < len(problems) {

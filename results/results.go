@@ -13,6 +13,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/parity-eval/parity/scoring"
 )
 
 // File is results.json.
@@ -60,6 +62,9 @@ type Parity struct {
 	Requests   any            `json:"requests"`
 	Datasets   map[string]any `json:"datasets,omitempty"`
 	Incomplete bool           `json:"incomplete,omitempty"`
+	// LeaderboardV2 is the Open LLM Leaderboard V2 normalisation of the
+	// run's V2 tasks (raw and normalised per benchmark), when it has any.
+	LeaderboardV2 *scoring.LeaderboardV2 `json:"leaderboard_v2,omitempty"`
 }
 
 // Write stores f as DIR/results.json atomically (a reader never sees half a
@@ -118,4 +123,14 @@ func writeAtomic(path string, data []byte) error {
 func Hash(s string) string {
 	h := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(h[:])
+}
+
+// LeaderboardV2 computes the Open LLM Leaderboard V2 view of f's results
+// (nil when it has no V2 task), with the document counts of n-samples.
+func (f *File) LeaderboardV2() *scoring.LeaderboardV2 {
+	docs := make(map[string]int, len(f.NSamples))
+	for t, n := range f.NSamples {
+		docs[t] = n.Effective
+	}
+	return scoring.NormalizeLeaderboardV2(f.Results, docs)
 }

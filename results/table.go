@@ -90,8 +90,33 @@ func WriteTable(w io.Writer, f *File) error {
 	for _, r := range rows {
 		sb.WriteString(line(r) + "\n")
 	}
+	writeLeaderboardV2(&sb, f)
 	_, err := io.WriteString(w, sb.String())
 	return err
+}
+
+// writeLeaderboardV2 appends the Open LLM Leaderboard V2 view (tasks.md
+// §4.7) when the run has V2 tasks: each benchmark's raw score (0–1) and its
+// normalised score (random baseline 0, perfect 100), and their average.
+func writeLeaderboardV2(sb *strings.Builder, f *File) {
+	v2 := f.Parity.LeaderboardV2
+	if v2 == nil {
+		v2 = f.LeaderboardV2()
+	}
+	if v2 == nil {
+		return
+	}
+	fmt.Fprintf(sb, "\nOpen LLM Leaderboard V2 (normalised: random baseline 0, perfect 100)\n\n")
+	fmt.Fprintf(sb, "|%-10s|%6s|%10s|\n|%s|%s:|%s:|\n", "Benchmark", "Raw", "Normalized", strings.Repeat("-", 10), strings.Repeat("-", 5), strings.Repeat("-", 9))
+	for _, b := range v2.Benchmarks {
+		fmt.Fprintf(sb, "|%-10s|%6.4f|%10.2f|\n", b.Name, b.Raw, b.Normalized)
+	}
+	if v2.Average != nil {
+		fmt.Fprintf(sb, "|%-10s|%6s|%10.2f|\n", "Average", "", *v2.Average)
+	} else {
+		fmt.Fprintf(sb, "|%-10s|%6s|%10s|\n", "Average", "", "n/a")
+		fmt.Fprintf(sb, "(no average: missing %s)\n", strings.Join(v2.Missing, ", "))
+	}
 }
 
 func filterOf(key string) string {

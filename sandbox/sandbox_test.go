@@ -78,6 +78,27 @@ func TestStrictRefusesMissingLayers(t *testing.T) {
 	if err != nil || strings.TrimSpace(string(res.Stdout)) != "42" {
 		t.Errorf("run: %v %+v", err, res)
 	}
+	// --sandbox=none: rlimits, process group, fresh directory, clean
+	// environment and (as root) the nobody user only.
+	none, err := New(context.Background(), Config{Mode: None})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer none.Close()
+	if iso := none.Isolation(); iso.Full() || len(iso.Namespaces) > 0 || iso.Landlock != 0 || iso.Seccomp {
+		t.Errorf("none: %s", iso)
+	}
+	res, err = none.Run(context.Background(), Program{Source: "import os; print(os.getuid(), 'OPENAI_API_KEY' in os.environ)"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("%d False", os.Getuid())
+	if os.Geteuid() == 0 {
+		want = "65534 False"
+	}
+	if got := strings.TrimSpace(string(res.Stdout)); got != want {
+		t.Errorf("none: %q, want %q", got, want)
+	}
 }
 
 func TestRunBasics(t *testing.T) {
@@ -162,10 +183,10 @@ func TestHostilePrograms(t *testing.T) {
 	defer os.Remove(outside)
 
 	cases := []struct {
-		name   string
-		src    string
-		wall   time.Duration
-		check  func(t *testing.T, r *Result)
+		name  string
+		src   string
+		wall  time.Duration
+		check func(t *testing.T, r *Result)
 	}{
 		{"socket", fmt.Sprintf(`
 import socket

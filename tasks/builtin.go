@@ -12,6 +12,7 @@ import (
 	"golang.org/x/text/language"
 
 	"github.com/parity-eval/parity/datasets"
+	"github.com/parity-eval/parity/mathans"
 	"github.com/parity-eval/parity/runner"
 )
 
@@ -26,18 +27,33 @@ var goFuncs = struct {
 	processDocs map[string]ProcessDocsFunc
 	doc         map[string]DocFunc
 	results     map[string]ResultsFunc
+	genResults  map[string]GenResultsFunc
 }{
 	processDocs: map[string]ProcessDocsFunc{
 		"hellaswag.process_docs":           hellaswagProcessDocs,
 		"arc_challenge_llama.process_docs": arcLlamaProcessDocs,
+		"leaderboard_math.process_docs":    mathHardProcessDocs,
+		// tasks/leaderboard.go
+		"leaderboard_gpqa.process_docs_diamond":  gpqaProcessDocs("diamond"),
+		"leaderboard_gpqa.process_docs_extended": gpqaProcessDocs("extended"),
+		"leaderboard_gpqa.process_docs_main":     gpqaProcessDocs("main"),
 	},
 	doc: map[string]DocFunc{
 		"winogrande.doc_to_text":   winograndeText,
 		"winogrande.doc_to_target": winograndeTarget,
 		"winogrande.doc_to_choice": winograndeChoice,
+		// tasks/leaderboard.go
+		"mmlu_pro.doc_to_text":   mmluProText,
+		"mmlu_pro.doc_to_choice": mmluProChoice,
+		"musr.doc_to_text":       musrText,
 	},
 	results: map[string]ResultsFunc{
 		"truthfulqa.process_results_mc2": truthfulqaMC2,
+	},
+	genResults: map[string]GenResultsFunc{
+		"leaderboard_math.process_results":    mathHardResults(mathans.V2),
+		"leaderboard_math.process_results_v1": mathHardResults(mathans.V1),
+		"leaderboard_math.process_results_v3": mathHardResults(mathans.V3),
 	},
 }
 

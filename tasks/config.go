@@ -81,6 +81,9 @@ type Config struct {
 	// metrics it returns replace the output type's own.
 	ProcessResults string
 	processResults ResultsFunc
+	// processGenResults is set instead of processResults for a
+	// generate_until task: it scores the filtered response.
+	processGenResults GenResultsFunc
 	// Description is rendered per doc and glued before the first shot.
 	Description      *Template
 	TargetDelimiter  string

@@ -494,6 +494,9 @@ func (p *parser) checkTask(c *Config, node *yaml.Node, subject string, dataFiles
 	if c.processResults != nil && c.OutputType == GenerateUntil {
 		p.errorf(node, subject, "process_results: only multiple_choice and loglikelihood tasks can use one")
 	}
+	if c.processGenResults != nil && c.OutputType != GenerateUntil {
+		p.errorf(node, subject, "process_results: %s scores generations; output_type is %s", c.ProcessResults, c.OutputType)
+	}
 	if c.OutputType == MultipleChoice && !present["doc_to_choice"] {
 		p.errorf(node, subject, "output_type multiple_choice needs doc_to_choice")
 	}
@@ -617,8 +620,14 @@ func (p *parser) processResults(c *Config, n *yaml.Node, subject string) {
 	if !ok {
 		fn, ok = goFuncs.results[d.Value]
 	}
+	if gen, isGen := goFuncs.genResults[d.Value]; !ok && isGen {
+		c.ProcessResults = d.Value
+		c.processGenResults = gen
+		return
+	}
 	if !ok {
 		known := append(sortedKeys(p.opts.Functions.Results), sortedKeys(goFuncs.results)...)
+		known = append(known, sortedKeys(goFuncs.genResults)...)
 		hint := ""
 		if m := closest(d.Value, known, 3); len(m) > 0 {
 			hint = fmt.Sprintf(" (did you mean %s?)", quoteJoin(m))

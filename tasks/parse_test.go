@@ -53,7 +53,11 @@ func TestBadFiles(t *testing.T) {
 func TestTasksYAML(t *testing.T) {
 	reg := registry(t)
 	perFamily := map[string]int{}
+	v1Tasks := 0 // the V2 leaderboard's tasks are counted by their own tests
 	for _, c := range reg.Tasks() {
+		if !strings.HasPrefix(c.Name, "leaderboard_") {
+			v1Tasks++
+		}
 		if c.Summary == "" {
 			t.Errorf("task %s has no summary", c.Name)
 		}
@@ -72,8 +76,8 @@ func TestTasksYAML(t *testing.T) {
 			t.Errorf("%s*: %d subject tasks, want 57", fam, n)
 		}
 	}
-	if len(perFamily) != 5 || len(reg.Tasks()) != 2+4+5*57+5 {
-		t.Errorf("%d tasks in %d MMLU families", len(reg.Tasks()), len(perFamily))
+	if len(perFamily) != 5 || v1Tasks != 2+4+5*57+5 {
+		t.Errorf("%d tasks in %d MMLU families", v1Tasks, len(perFamily))
 	}
 	versions := map[string]string{
 		"arc_challenge": "1.0", "gsm8k": "3.0", "hellaswag": "1.0", "winogrande": "1.0", "truthfulqa_mc1": "2.0", "truthfulqa_mc2": "2.0",

@@ -126,6 +126,16 @@ func (t *Task) Score(inst Instance, ll []runner.LoglikelihoodResult, gen []runne
 				rec.FilteredResps = []any{list}
 			}
 			rec.Metrics = map[string]float64{}
+			if cfg.processGenResults != nil {
+				ms, err := cfg.processGenResults(inst.Doc, filtered[0])
+				if err != nil {
+					return nil, fmt.Errorf("task %q doc %d: process_results %s: %w", cfg.Name, inst.DocID, cfg.ProcessResults, err)
+				}
+				rec.Metrics = ms
+				rec.metricOrder = processResultsOrder(cfg, ms)
+				out = append(out, rec)
+				continue
+			}
 			for _, m := range cfg.Metrics {
 				// Only exact_match exists for generation; lm-eval scores the
 				// first response when a pipeline keeps several (no take_first).

