@@ -50,6 +50,11 @@ type Executor struct {
 	// python names the interpreter in cache keys: expected outputs are
 	// only reused by the same interpreter.
 	python string
+	// MinTimeLimit and TimeLimitFactor are EvalPlus's --min-time-limit and
+	// --gt-time-limit-factor: each input may take max(MinTimeLimit,
+	// TimeLimitFactor × the canonical solution's time) seconds (0: EvalPlus's
+	// defaults, 1 s and 4).
+	MinTimeLimit, TimeLimitFactor float64
 	// FindZeroV031 reproduces EvalPlus ≤ v0.3.1, whose find_zero oracle
 	// never records HumanEval/32's inputs as passed (fixed by evalplus
 	// PR #241, 2024-11-01).
@@ -372,7 +377,8 @@ func (e *Executor) memo(key string, f func() (Verdict, error)) (Verdict, error) 
 // untrusted_check with fast_check (its default).
 func (e *Executor) EvalPlus(ctx context.Context, p *Problem, code, set string) (Verdict, error) {
 	h := sha256.Sum256([]byte(code))
-	key := fmt.Sprintf("evalplus\x00%s\x00%s\x00%x\x00%v", p.TaskID, set, h, e.FindZeroV031)
+	minLimit, factor := e.timeLimits()
+	key := fmt.Sprintf("evalplus\x00%s\x00%s\x00%x\x00%v\x00%g\x00%g", p.TaskID, set, h, e.FindZeroV031, minLimit, factor)
 	return e.memo(key, func() (Verdict, error) { return e.evalPlus(ctx, p, code, set) })
 }
 
@@ -385,10 +391,11 @@ func (e *Executor) evalPlus(ctx context.Context, p *Problem, code, set string) (
 	if set == "plus" {
 		inputs = p.PlusInput
 	}
+	minLimit, factor := e.timeLimits()
 	limits := make([]float64, len(gt.times))
 	sum := 0.0
 	for i, t := range gt.times {
-		limits[i] = math.Max(minTimeLimit, gtTimeLimitFactor*t)
+		limits[i] = math.Max(minLimit, factor*t)
 		sum += limits[i]
 	}
 	// untrusted_check: timeout = min(60, Σ limits) + 1, and the parent
@@ -410,6 +417,17 @@ func (e *Executor) evalPlus(ctx context.Context, p *Problem, code, set string) (
 		return Verdict{}, harnessError(p.TaskID, res)
 	}
 	return v, nil
+}
+
+func (e *Executor) timeLimits() (minLimit, factor float64) {
+	minLimit, factor = e.MinTimeLimit, e.TimeLimitFactor
+	if minLimit <= 0 {
+		minLimit = minTimeLimit
+	}
+	if factor <= 0 {
+		factor = gtTimeLimitFactor
+	}
+	return minLimit, factor
 }
 
 // Check runs a self-checking program (its asserts are the test) with

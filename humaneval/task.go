@@ -439,11 +439,12 @@ func (t *Task) ConfigForResults() map[string]any {
 		prompt = "chat: user turn \"" + instructionPrefix + "\\n```\\n{prompt.strip()}\\n```\\n\" (no prefilled assistant turn over the chat API); solution = completion, tabs to 4 spaces, then sanitize"
 	}
 	cfg["doc_to_text"] = prompt
+	minLimit, factor := t.o.Executor.timeLimits()
 	cfg["evalplus"] = map[string]any{
 		"version":              "evalplus v0.3.x semantics, HumanEval+ v0.1.10",
 		"plus_tests":           t.name == HumanEvalPlus,
-		"min_time_limit":       minTimeLimit,
-		"gt_time_limit_factor": gtTimeLimitFactor,
+		"min_time_limit":       minLimit,
+		"gt_time_limit_factor": factor,
 		"timeout_per_task":     timeoutPerTask,
 		"fast_check":           true,
 		"find_zero_v031":       t.o.Executor.FindZeroV031,

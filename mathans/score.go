@@ -15,8 +15,9 @@ const (
 	// no string shortcut and no invalid check. lm-eval needs SymPy to parse
 	// both sides, so identical answers SymPy cannot parse score 0; parity
 	// uses Equiv, which fails on the same broad classes (text, malformed
-	// LaTeX) but parses some forms SymPy rejects (intervals, tuples, bare
-	// lists), so v1 here scores at least as high as the reference would.
+	// LaTeX, relations) but also parses forms SymPy rejects (intervals,
+	// tuples, bare lists, matrices), so v1 here is an approximation that
+	// errs on the generous side for structured answers.
 	V1 Version = 1
 	// V2 is lm-eval v0.4.6–v0.4.8 (HEAD's exact_match_original): 0 for an
 	// invalid answer, else 1 if the stripped strings are equal or Equiv

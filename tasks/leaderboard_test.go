@@ -110,6 +110,15 @@ func TestLeaderboardWorkedExamples(t *testing.T) {
 		}
 	}
 
+	// §4.2 chat: the template trims the trailing space; no delimiter.
+	gc := build("leaderboard_gpqa_main", BuildOptions{Limit: 1, Profile: ProfilePaper, Chat: &ChatOptions{Template: tmpl}})[0]
+	if ctx := gc.Loglikelihood[0].Context; !strings.HasSuffix(ctx, "\nAnswer:<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n") || gc.Loglikelihood[0].Continuation != "(A)" {
+		t.Errorf("§4.2 chat: ends %q, continuation %q", ctx[len(ctx)-80:], gc.Loglikelihood[0].Continuation)
+	}
+	if ctx := gc.Loglikelihood[0].Context; !strings.HasPrefix(ctx, "<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nCutting Knowledge Date: December 2023\nToday Date: 26 Jul 2024\n\n<|eot_id|>") {
+		t.Errorf("§4.2 chat: no empty system block: %q", ctx[:120])
+	}
+
 	// §4.4: numbered choices, blank line, "Answer:"; choice texts scored.
 	mu := build("leaderboard_musr_murder_mysteries", BuildOptions{Limit: 1})[0]
 	if !regexp.MustCompile(`\n\n1 - [^\n]+\n2 - [^\n]+\n\nAnswer:$`).MatchString(mu.Loglikelihood[0].Context) || mu.Loglikelihood[0].Continuation != " "+mu.Choices[0] {

@@ -119,6 +119,22 @@ func TestMathHardScoringSwitch(t *testing.T) {
 	if base.ProcessResults != "leaderboard_math.process_results" {
 		t.Fatalf("default process_results %q", base.ProcessResults)
 	}
+	// The switch as a user writes it: a task that includes the built-in one
+	// and names another process_results.
+	data, err := os.ReadFile(filepath.Join(repoRoot(t), "tasks.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	extra := "\n  - {task: my_math_v3, include: leaderboard_math_algebra_hard, process_results: !function leaderboard_math.process_results_v3}\n"
+	src := strings.Replace(string(data), "\ngroups:\n", extra+"\ngroups:\n", 1)
+	reg3, err := Parse("tasks.yaml", []byte(src), ParseOptions{BaseDir: repoRoot(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v3 := resolveOne(t, reg3, "my_math_v3", "my_math_v3")
+	if v3.ProcessResults != "leaderboard_math.process_results_v3" || v3.DatasetName != "algebra" {
+		t.Errorf("included task: process_results %q, dataset_name %q", v3.ProcessResults, v3.DatasetName)
+	}
 	doc := map[string]any{"problem": "p", "solution": `so $\boxed{[2,5)}$`, "answer": mathans.GoldAnswer(`so $\boxed{[2,5)}$`)}
 	resp := "The domain is $\\boxed{[2,5)}$."
 	for name, want := range map[string]map[string]float64{

@@ -54,6 +54,8 @@ type execFlags struct {
 	gtCache      string
 	findZeroV031 bool
 	checkTimeout float64
+	minTimeLimit float64
+	timeFactor   float64
 }
 
 func addExecFlags(fs *flag.FlagSet) *execFlags {
@@ -65,6 +67,8 @@ func addExecFlags(fs *flag.FlagSet) *execFlags {
 	fs.StringVar(&ef.evalplusFile, "evalplus-file", os.Getenv("PARITY_EVALPLUS_FILE"), "EvalPlus's HumanEvalPlus.jsonl.gz v0.1.10 (default $PARITY_EVALPLUS_FILE, else beside --data-dir)")
 	fs.StringVar(&ef.gtCache, "expected-cache", defaultExpectedCache(), `where expected outputs of canonical solutions are kept between runs ("none": recompute every time)`)
 	fs.BoolVar(&ef.findZeroV031, "evalplus-find-zero-v031", false, "reproduce EvalPlus <= v0.3.1, whose find_zero oracle fails HumanEval/32 for every solution")
+	fs.Float64Var(&ef.minTimeLimit, "min-time-limit", 1, "EvalPlus: least seconds an input may take")
+	fs.Float64Var(&ef.timeFactor, "gt-time-limit-factor", 4, "EvalPlus: an input may take this many times the canonical solution's time")
 	fs.Float64Var(&ef.checkTimeout, "check-timeout", humaneval.DefaultCheckTimeout, "seconds per program with --problem-file or the lm-eval profile (human-eval's 3)")
 	return ef
 }
@@ -131,6 +135,7 @@ func (ef *execFlags) open(ctx context.Context, dataDir string, needEvalPlusFile 
 		return nil, err
 	}
 	ex.FindZeroV031 = ef.findZeroV031
+	ex.MinTimeLimit, ex.TimeLimitFactor = ef.minTimeLimit, ef.timeFactor
 	return &heEnv{sb: sb, ex: ex, profile: profile, file: file, ef: ef}, nil
 }
 
