@@ -96,6 +96,7 @@ func TestFindZeroVersionSwitch(t *testing.T) {
 	for _, old := range []bool{false, true} {
 		ex := testExecutor(t)
 		ex.FindZeroV031 = old
+		ex.MinTimeLimit = 20 // outputs matter here, not speed on a busy machine
 		task, err := Build(ctx, HumanEvalPlus, Options{Profile: EvalPlus, EvalPlusFile: evalPlusFile(t), Executor: ex})
 		if err != nil {
 			t.Fatal(err)
@@ -297,7 +298,9 @@ func TestHostileCompletionsAreContainedAndFail(t *testing.T) {
 // that is prompt + generation, sanitized, then tested.
 func TestTaskScoresGenerations(t *testing.T) {
 	ctx := context.Background()
-	task, err := Build(ctx, HumanEvalPlus, Options{Profile: EvalPlus, EvalPlusFile: evalPlusFile(t), Executor: testExecutor(t), Limit: 3, Isolation: testSandbox(t).Isolation()})
+	ex := testExecutor(t)
+	ex.MinTimeLimit = 20 // outputs matter here, not speed on a busy machine
+	task, err := Build(ctx, HumanEvalPlus, Options{Profile: EvalPlus, EvalPlusFile: evalPlusFile(t), Executor: ex, Limit: 3, Isolation: testSandbox(t).Isolation()})
 	if err != nil {
 		t.Fatal(err)
 	}

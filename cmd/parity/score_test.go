@@ -52,7 +52,7 @@ func TestRunHumanEvalPlus(t *testing.T) {
 	out := filepath.Join(dir, "out")
 	r := runParity(t, ctx, nil, "run", "--model-url", srv.URL(), "--model", "test-model", "--tasks", "humaneval,humaneval_plus",
 		"--limit", "5", "--evalplus-file", evalPlusPath(t), "--cache", filepath.Join(dir, "cache.db"),
-		"--expected-cache", filepath.Join(dir, "expected"), "--output", out, "--progress", "none", "--skip-check")
+		"--expected-cache", filepath.Join(dir, "expected"), "--min-time-limit", "20", "--output", out, "--progress", "none", "--skip-check")
 	if r.code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
