@@ -71,3 +71,11 @@ func hubLoader(t testing.TB) *datasets.Loader {
 	o := datasets.Options{DataDir: filepath.Join(dataDir(t), "hub"), Offline: true}
 	return datasets.NewLoader(o)
 }
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if sb != nil {
+		sb.Close()
+	}
+	os.Exit(code)
+}

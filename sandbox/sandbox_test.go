@@ -380,3 +380,11 @@ func TestCancelKillsTheRun(t *testing.T) {
 		t.Errorf("err %v after %v", err, time.Since(start))
 	}
 }
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if strictSB != nil {
+		strictSB.Close()
+	}
+	os.Exit(code)
+}
