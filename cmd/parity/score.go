@@ -20,7 +20,13 @@ import (
 )
 
 const scoreUsage = `
-Usage: parity score --task humaneval|humaneval_plus --predictions FILE [flags]
+Usage: parity score --task TASK --predictions FILE [flags]
+
+Scores completions made elsewhere, with no model. For the generative tasks of
+the registry (gsm8k, leaderboard_math_*_hard, ...) FILE has one JSON object a
+line naming the doc by "doc_id" or by its exact "prompt", with the text in
+"completion", "response" or "output"; the task's filters and metrics score it
+exactly as in a live run (--num-fewshot and --limit as in that run).
 
 Scores code completions made elsewhere. FILE has one JSON object a line, as
 EvalPlus and OpenAI's human-eval write them: {"task_id", "completion"} (the
@@ -177,7 +183,7 @@ func buildHumanEvalTasks(ctx context.Context, names []string, ef *execFlags, loa
 
 func scoreCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("score", scoreUsage, stderr)
-	task := fs.String("task", "", "humaneval, humaneval_plus, leaderboard_ifeval or ifeval (required)")
+	task := fs.String("task", "", "humaneval, humaneval_plus, leaderboard_ifeval, ifeval, or any generative task of the registry such as gsm8k or leaderboard_math_algebra_hard (required)")
 	predPath := fs.String("predictions", "", "JSON-lines file of {task_id, completion|solution} (required; - for stdin)")
 	problemFile := fs.String("problem-file", "", "human-eval style problems (jsonl[.gz]) instead of the task's dataset")
 	limit := fs.Int("limit", 0, "score only the first N problems (0 = all)")
@@ -185,6 +191,8 @@ func scoreCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	dataDir := fs.String("data-dir", os.Getenv("PARITY_DATA_DIR"), "local dataset mirror in the Hub's parquet layout (lm-eval profile)")
 	offline := fs.Bool("offline", false, "never contact the Hugging Face Hub")
 	sanitize := fs.Bool("sanitize", false, "run EvalPlus's sanitizer on each program first (evalplus evaluate does not; its codegen does)")
+	numFewshot := fs.Int("num-fewshot", -1, "few-shot examples, as in the run that made the predictions (generative registry tasks; default the task's own)")
+	tasksFile := fs.String("tasks-file", "", "task registry to use instead of the built-in tasks.yaml")
 	ef := addExecFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -202,7 +210,10 @@ func scoreCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return scoreIFEval(ctx, *task, *predPath, *limit, *output, *dataDir, *offline, stdout, stderr)
 	}
 	if !humaneval.IsTask(*task) {
-		return usagef("--task must be humaneval, humaneval_plus, leaderboard_ifeval or ifeval")
+		if *task == "" || *predPath == "" {
+			return usagef("--task and --predictions are required")
+		}
+		return scoreRegistryTask(ctx, *task, *predPath, *limit, *numFewshot, *tasksFile, *output, *dataDir, *offline, stdout, stderr)
 	}
 	if *predPath == "" {
 		return usagef("--predictions is required")
