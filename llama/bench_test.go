@@ -4,6 +4,9 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"github.com/parity-eval/parity/gguf"
+	"github.com/parity-eval/parity/llama/demomodel"
 )
 
 // Throughput on real model files: prompt scoring (one batch of ~400 tokens
@@ -12,6 +15,21 @@ import (
 // with the KV cache). Reported as tokens/s.
 
 func benchModel(b *testing.B, name string) *Model {
+	if name == "demo.gguf" {
+		raw, err := demomodel.GGUF()
+		if err != nil {
+			b.Fatal(err)
+		}
+		f, err := gguf.Parse(raw)
+		if err != nil {
+			b.Fatal(err)
+		}
+		m, err := Load(f, Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return m
+	}
 	m, err := LoadFile(sharedModelPath(b, name), Options{ContextLen: 512})
 	if err != nil {
 		b.Fatal(err)
@@ -19,8 +37,10 @@ func benchModel(b *testing.B, name string) *Model {
 	return m
 }
 
+var benchModels = []string{"stories260K.gguf", "TinyStories-656K.f16.gguf", "demo.gguf"}
+
 func BenchmarkPromptScoring(b *testing.B) {
-	for _, name := range []string{"stories260K.gguf", "TinyStories-656K.f16.gguf"} {
+	for _, name := range benchModels {
 		b.Run(name, func(b *testing.B) {
 			m := benchModel(b, name)
 			text := strings.Repeat("Once upon a time, there was a little girl named Lily. She loved to play outside. ", 12)
@@ -40,7 +60,7 @@ func BenchmarkPromptScoring(b *testing.B) {
 }
 
 func BenchmarkGenerate(b *testing.B) {
-	for _, name := range []string{"stories260K.gguf", "TinyStories-656K.f16.gguf"} {
+	for _, name := range benchModels {
 		b.Run(name, func(b *testing.B) {
 			m := benchModel(b, name)
 			p := m.Tok.Encode("Once upon a time", true, false)

@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -77,17 +78,17 @@ func readReference(t *testing.T, file string) llamaCppReference {
 // 40-token greedy continuation agree with llama.cpp's for the same file.
 func TestAgainstLlamaCpp(t *testing.T) {
 	cases := []struct {
-		model, ref string
-		tol        float64
+		model, ref     string
+		tol, medianTol float64
 	}{
-		{"stories260K.gguf", "stories260K.llamacpp.json", 1e-3},
+		{"stories260K.gguf", "stories260K.llamacpp.json", 1e-3, 1e-5},
 		// F16 weights: ggml rounds activations to f16 before each product,
 		// and so does parity, but ggml's SIMD kernels sum in another order,
 		// so now and then a value rounds to the neighbouring half; those
-		// flips compound along the sequence. Measured: median ≈3e-4,
+		// flips compound along the sequence. Measured: median 4e-4,
 		// largest 5.9e-3 (numpy's float64 pass, SOURCE.md: 6.4e-3). The
 		// greedy continuations are identical.
-		{"TinyStories-656K.f16.gguf", "TinyStories-656K.f16.llamacpp.json", 1e-2},
+		{"TinyStories-656K.f16.gguf", "TinyStories-656K.f16.llamacpp.json", 1e-2, 1e-3},
 	}
 	for _, c := range cases {
 		t.Run(c.model, func(t *testing.T) {
@@ -95,12 +96,14 @@ func TestAgainstLlamaCpp(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			checkAgainstReference(t, m, readReference(t, c.ref), c.tol)
+			checkAgainstReference(t, m, readReference(t, c.ref), c.tol, c.medianTol)
 		})
 	}
 	// parity's own demo model: a byte-level BPE vocabulary and Q8_0
 	// weights, whose activations ggml quantizes to Q8_0 blocks as parity
-	// does; the same summation-order caveat as for F16 applies.
+	// does. Half the positions agree to 4e-7, so the arithmetic is
+	// llama.cpp's; where a value lands on the other side of a rounding
+	// boundary (1/127 of a block's range) the difference reaches 1.3e-2.
 	t.Run("demo.gguf", func(t *testing.T) {
 		b, err := demomodel.GGUF()
 		if err != nil {
@@ -114,17 +117,19 @@ func TestAgainstLlamaCpp(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if m.WeightType != "Q8_0+F32" || m.Tok.Kind() != tokenizer.BPE {
+		if m.WeightType != "Q8_0" || m.Tok.Kind() != tokenizer.BPE {
 			t.Errorf("demo model is %s with a %s vocabulary", m.WeightType, m.Tok.Kind())
 		}
-		checkAgainstReference(t, m, readReference(t, "parity-demo.llamacpp.json"), 1e-2)
+		checkAgainstReference(t, m, readReference(t, "parity-demo.llamacpp.json"), 2e-2, 1e-5)
 	})
 }
 
-func checkAgainstReference(t *testing.T, m *Model, ref llamaCppReference, tol float64) {
+// checkAgainstReference compares m with llama.cpp: every prompt token's
+// log-probability within tol, their median difference within medianTol,
+// the best alternatives, and the greedy continuation token for token.
+func checkAgainstReference(t *testing.T, m *Model, ref llamaCppReference, tol, medianTol float64) {
 	t.Helper()
-	var worst float64
-	scored := 0
+	var diffs []float64
 	for _, p := range ref.Prompts {
 		if got := m.Tok.Encode(p.Text, true, false); !cmp.Equal(got, p.Tokens) {
 			t.Errorf("%q: tokens %v, llama.cpp %v", p.Text, got, p.Tokens)
@@ -143,9 +148,8 @@ func checkAgainstReference(t *testing.T, m *Model, ref llamaCppReference, tol fl
 				}
 				continue
 			}
-			scored++
 			d := math.Abs(got - *want)
-			worst = math.Max(worst, d)
+			diffs = append(diffs, d)
 			if d > tol {
 				t.Errorf("%q: token %d (%d): logprob %.6f, llama.cpp %.6f", p.Text, i, p.Tokens[i], got, *want)
 			}
@@ -183,7 +187,15 @@ func checkAgainstReference(t *testing.T, m *Model, ref llamaCppReference, tol fl
 			t.Errorf("%q: greedy text %q, llama.cpp %q", p.Text, res.Text, p.GreedyText)
 		}
 	}
-	t.Logf("%s: %d prompt tokens scored, largest difference from llama.cpp %.2e", ref.Model, scored, worst)
+	if len(diffs) == 0 {
+		t.Fatal("no token was scored")
+	}
+	slices.Sort(diffs)
+	if med := diffs[len(diffs)/2]; med > medianTol {
+		t.Errorf("median difference from llama.cpp %.1e exceeds %.0e", med, medianTol)
+	}
+	t.Logf("%s: %d prompt tokens scored; difference from llama.cpp: median %.1e, 99th percentile %.1e, largest %.1e",
+		ref.Model, len(diffs), diffs[len(diffs)/2], diffs[len(diffs)*99/100], diffs[len(diffs)-1])
 }
 
 func TestSessionReuseGivesSameScores(t *testing.T) {

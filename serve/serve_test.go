@@ -19,6 +19,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/parity-eval/parity/chat"
+	"github.com/parity-eval/parity/gguf"
 	"github.com/parity-eval/parity/llama"
 	"github.com/parity-eval/parity/runner"
 	"github.com/parity-eval/parity/runner/openai"
@@ -525,4 +527,66 @@ func TestBackendErrors(t *testing.T) {
 	if !strings.HasPrefix(b.ID(), "gguf:stories260K@sha256:270cba1bd5109f42") {
 		t.Errorf("ID %q does not name the file's digest", b.ID())
 	}
+}
+
+// TestChatTemplateFromGGUF gives stories260K a chat template in its GGUF
+// metadata: the chat endpoints and /tokenize render messages with it (the
+// Jinja engine of package chat, with the vocabulary's BOS and EOS as
+// bos_token and eos_token).
+func TestChatTemplateFromGGUF(t *testing.T) {
+	f, err := gguf.Open(modelPath(t, "stories260K.gguf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var w gguf.Writer
+	for _, k := range f.Keys() {
+		w.Set(k, f.Metadata[k])
+	}
+	w.Set("tokenizer.chat_template", "{{ bos_token }}{% for m in messages %}{{ m.role | upper }}: {{ m.content }}{{ eos_token }}\n{% endfor %}{% if add_generation_prompt %}ASSISTANT:{% endif %}")
+	for _, tn := range f.Tensors {
+		w.AddTensor(tn.Name, tn.Type, tn.Dims, tn.Data)
+	}
+	b, err := w.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := FromBytes(b, EngineOptions{Name: "templated", ContextLen: 512})
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, ids, err := e.ChatPrompt([]chat.Message{{Role: "system", Content: "Be nice."}, {Role: "user", Content: "Hi"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "<s>SYSTEM: Be nice.</s>\nUSER: Hi</s>\nASSISTANT:"; text != want {
+		t.Errorf("rendered %q, want %q", text, want)
+	}
+	// The template's own "<s>" and "</s>" are the special tokens, and no
+	// second BOS is added.
+	if ids[0] != 1 || ids[1] == 1 || countOf(ids, 2) != 2 {
+		t.Errorf("chat prompt tokens %v", ids)
+	}
+	ts := httptest.NewServer(NewServer(e, Options{}))
+	defer ts.Close()
+	code, body := post(t, ts.URL+"/tokenize", `{"messages":[{"role":"system","content":"Be nice."},{"role":"user","content":"Hi"}]}`)
+	var tok struct {
+		Tokens []int `json:"tokens"`
+	}
+	if err := json.Unmarshal(body, &tok); code != 200 || err != nil || !cmp.Equal(tok.Tokens, ids) {
+		t.Errorf("/tokenize of messages: %d %s", code, body)
+	}
+	code, body = post(t, ts.URL+"/v1/chat/completions", `{"messages":[{"role":"user","content":"Hi"}],"max_tokens":5,"temperature":0}`)
+	if code != 200 || !strings.Contains(string(body), `"completion_tokens":`) {
+		t.Errorf("chat: %d %s", code, body)
+	}
+}
+
+func countOf(ids []int, id int) int {
+	n := 0
+	for _, x := range ids {
+		if x == id {
+			n++
+		}
+	}
+	return n
 }
