@@ -49,7 +49,7 @@ type runFlags struct {
 	seed                                         int64
 	cachePath, apiKeyEnv, dataDir, tokenize      string
 	noCache, offline, chat, skipCheck, addBOS    bool
-	revision                                     string
+	revision, mathScoring                        string
 	timeout                                      time.Duration
 	maxRetries                                   int
 	progress                                     string
@@ -84,6 +84,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.BoolVar(&f.addBOS, "add-bos", false, "tokenize loglikelihood prompts with the tokenizer's special tokens (BOS), as lm-eval's add_bos_token=True (default: true under --profile paper, as the paper's runs, else false)")
 	fs.DurationVar(&f.timeout, "timeout", 5*time.Minute, "per-request timeout")
 	fs.IntVar(&f.maxRetries, "max-retries", 5, "retries on 429, 5xx, timeouts and dropped connections")
+	fs.StringVar(&f.mathScoring, "math-scoring", "", "MATH Lvl 5 scoring version (tasks.md §4.3.4): v1 (SymPy-only equivalence, lm-eval v0.4.5), v2 (string or equivalence; the default), v3 (math_verify, approximated)")
 	fs.StringVar(&f.revision, "revision", "", "checkpoint identity (a commit, a path hash) added to cache keys, so a new checkpoint served under the same name and URL never reuses old responses")
 	fs.BoolVar(&f.skipCheck, "skip-check", false, "skip the start-up check that the server returns prompt log-probabilities")
 	fs.StringVar(&f.progress, "progress", "auto", "progress on stderr: auto, bar, plain, none")
@@ -134,6 +135,13 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if len(names) > 0 {
 		if configs, err = reg.Resolve(names); err != nil {
 			return usagef("%v", err)
+		}
+	}
+	if f.mathScoring != "" {
+		for _, cfg := range configs {
+			if _, err := cfg.SetMathScoring(f.mathScoring); err != nil {
+				return usagef("--math-scoring: %v", err)
+			}
 		}
 	}
 
@@ -267,7 +275,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 				"fewshot_seed": f.seed, "num_fewshot": nshot, "limit": f.limit,
 				"chat": f.chat, "apply_chat_template": false, "fewshot_as_multiturn": false,
 				"add_bos_token": f.addBOS, "tokenize": f.tokenize, "tasks_file": regName,
-				"cache": cachePath, "revision": f.revision,
+				"cache": cachePath, "revision": f.revision, "math_scoring": mathScoringRecord(f.mathScoring),
 			}, f.chat, f.addBOS),
 		},
 	})
@@ -353,4 +361,11 @@ func progressPrinter(mode string, w io.Writer) func(runner.Progress) {
 	}
 	p := &runner.ProgressPrinter{W: w, Terminal: tty}
 	return p.Print
+}
+
+func mathScoringRecord(v string) string {
+	if v == "" {
+		return "v2"
+	}
+	return v
 }
