@@ -1,7 +1,7 @@
 package datasets
 
 import (
-	"os"
+	"github.com/parity-eval/parity/internal/shareddata"
 	"path/filepath"
 	"testing"
 )
@@ -11,25 +11,7 @@ import (
 // must not pass vacuously.
 func sharedData(t testing.TB) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-	data := filepath.Join(dir, "..", "shared", "data")
-	if _, err := os.Stat(filepath.Join(data, "hub")); err != nil {
-		t.Fatalf("shared data missing: %v", err)
-	}
-	return data
+	return shareddata.Dir(t, "hub")
 }
 
 // hubFile returns the mirror's parquet file for repo/config/split.

@@ -2,8 +2,8 @@ package evaluator
 
 import (
 	"context"
+	"github.com/parity-eval/parity/internal/shareddata"
 	"math"
-	"os"
 	"path/filepath"
 	"runtime"
 	"testing"
@@ -23,24 +23,7 @@ import (
 
 func hubDir(tb testing.TB) string {
 	tb.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		if filepath.Dir(dir) == dir {
-			tb.Fatal("go.mod not found")
-		}
-		dir = filepath.Dir(dir)
-	}
-	hub := filepath.Join(dir, "..", "shared", "data", "hub")
-	if _, err := os.Stat(hub); err != nil {
-		tb.Fatalf("real datasets missing: %v", err)
-	}
-	return hub
+	return filepath.Join(shareddata.Dir(tb, "hub"), "hub")
 }
 
 func buildTask(tb testing.TB, name string, shots, limit int) *tasks.Task {

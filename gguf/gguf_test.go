@@ -2,9 +2,9 @@ package gguf
 
 import (
 	"errors"
+	"github.com/parity-eval/parity/internal/shareddata"
 	"math"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -15,25 +15,7 @@ import (
 // it fail when it is missing.
 func sharedData(t *testing.T) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test's directory")
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", "data")
-	if _, err := os.Stat(p); err != nil {
-		t.Fatalf("shared data missing: %v", err)
-	}
-	return p
+	return shareddata.Dir(t)
 }
 
 func TestOpenStories260K(t *testing.T) {

@@ -2,6 +2,7 @@ package humaneval
 
 import (
 	"context"
+	"github.com/parity-eval/parity/internal/shareddata"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -16,25 +17,7 @@ import (
 // test (never skips it).
 func dataDir(t testing.TB) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-	d := filepath.Join(dir, "..", "shared", "data")
-	if _, err := os.Stat(filepath.Join(d, "humanevalplus", "HumanEvalPlus.jsonl.gz")); err != nil {
-		t.Fatalf("real datasets missing: %v (the tests read ../shared/data)", err)
-	}
-	return d
+	return shareddata.Dir(t, "humanevalplus", "HumanEvalPlus.jsonl.gz")
 }
 
 func evalPlusFile(t testing.TB) string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/parity-eval/parity/internal/shareddata"
 	"math"
 	"os"
 	"path/filepath"
@@ -21,24 +22,7 @@ import (
 // module root; tests that need it fail when it is missing.
 func sharedModelPath(t testing.TB, name string) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		if filepath.Dir(dir) == dir {
-			t.Fatal("go.mod not found")
-		}
-		dir = filepath.Dir(dir)
-	}
-	p := filepath.Join(dir, "..", "shared", "data", "models", name)
-	if _, err := os.Stat(p); err != nil {
-		t.Fatalf("shared model missing: %v", err)
-	}
-	return p
+	return filepath.Join(shareddata.Dir(t, "models", name), "models", name)
 }
 
 // llamaCppReference is testdata/<model>.llamacpp.json, written by

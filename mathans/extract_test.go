@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"github.com/parity-eval/parity/internal/shareddata"
 	"os"
 	"path/filepath"
 	"testing"
@@ -67,20 +68,7 @@ func TestExtractionCases(t *testing.T) {
 // repoRoot walks up from the working directory to go.mod.
 func repoRoot(t testing.TB) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
+	return shareddata.RepoRoot(t)
 }
 
 // realDocs loads the test split of every MATH subject from both

@@ -3,6 +3,7 @@ package scoring
 import (
 	"bufio"
 	"encoding/json"
+	"github.com/parity-eval/parity/internal/shareddata"
 	"os"
 	"path/filepath"
 	"testing"
@@ -28,25 +29,7 @@ var cmpApprox = cmpopts.EquateApprox(0, 1e-12)
 // missing: the real-data tests must not pass vacuously.
 func sharedData(t testing.TB) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-	data := filepath.Join(dir, "..", "shared", "data")
-	if _, err := os.Stat(filepath.Join(data, "gsm8k")); err != nil {
-		t.Fatalf("shared data missing: %v", err)
-	}
-	return data
+	return shareddata.Dir(t, "gsm8k")
 }
 
 // readJSONL decodes every line of path into a T.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/parity-eval/parity/internal/shareddata"
 	"io"
 	"math"
 	"net/http"
@@ -28,24 +29,7 @@ import (
 
 func modelPath(t testing.TB, name string) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		if filepath.Dir(dir) == dir {
-			t.Fatal("go.mod not found")
-		}
-		dir = filepath.Dir(dir)
-	}
-	p := filepath.Join(dir, "..", "shared", "data", "models", name)
-	if _, err := os.Stat(p); err != nil {
-		t.Fatalf("shared model missing: %v", err)
-	}
-	return p
+	return filepath.Join(shareddata.Dir(t, "models", name), "models", name)
 }
 
 var (

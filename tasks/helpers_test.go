@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"github.com/parity-eval/parity/internal/shareddata"
 	"os"
 	"path/filepath"
 	"sync"
@@ -18,31 +19,14 @@ var update = flag.Bool("update", false, "rewrite golden files under testdata/")
 // repoRoot walks up from the package directory to the directory holding go.mod.
 func repoRoot(t testing.TB) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
+	return shareddata.RepoRoot(t)
 }
 
 // sharedData is ../shared/data relative to the repo root. Tests that need it
 // fail (never skip) when it is missing.
 func sharedData(t testing.TB) string {
 	t.Helper()
-	dir := filepath.Join(repoRoot(t), "..", "shared", "data")
-	if _, err := os.Stat(filepath.Join(dir, "hub")); err != nil {
-		t.Fatalf("shared data missing: %v (tests read the Hub mirror from ../shared/data/hub)", err)
-	}
-	return dir
+	return shareddata.Dir(t, "hub")
 }
 
 // memoSource caches splits so tests that build many tasks read each parquet

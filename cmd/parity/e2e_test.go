@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/parity-eval/parity/internal/shareddata"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -48,25 +49,7 @@ func TestMain(m *testing.M) {
 // failure, never a skip.
 func hubDir(t *testing.T) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-	hub := filepath.Join(dir, "..", "shared", "data", "hub")
-	if _, err := os.Stat(filepath.Join(hub, "allenai", "ai2_arc")); err != nil {
-		t.Fatalf("real datasets missing: %v (the tests read ../shared/data/hub)", err)
-	}
-	return hub
+	return filepath.Join(shareddata.Dir(t, "hub", "allenai", "ai2_arc"), "hub")
 }
 
 type result struct {

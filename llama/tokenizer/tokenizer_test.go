@@ -2,6 +2,7 @@ package tokenizer
 
 import (
 	"encoding/json"
+	"github.com/parity-eval/parity/internal/shareddata"
 	"os"
 	"path/filepath"
 	"testing"
@@ -14,22 +15,9 @@ import (
 
 func sharedModel(t *testing.T, name string) *gguf.File {
 	t.Helper()
-	dir, err := os.Getwd()
+	f, err := gguf.Open(filepath.Join(shareddata.Dir(t, "models", name), "models", name))
 	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		if filepath.Dir(dir) == dir {
-			t.Fatal("go.mod not found")
-		}
-		dir = filepath.Dir(dir)
-	}
-	f, err := gguf.Open(filepath.Join(dir, "..", "shared", "data", "models", name))
-	if err != nil {
-		t.Fatalf("shared model missing: %v", err)
+		t.Fatalf("shared model: %v", err)
 	}
 	return f
 }
