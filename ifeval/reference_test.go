@@ -1,9 +1,7 @@
 package ifeval
 
 import (
-	"bufio"
-	"encoding/json"
-	"os"
+	"github.com/parity-eval/parity/internal/shareddata"
 	"path/filepath"
 	"testing"
 
@@ -14,25 +12,7 @@ import (
 
 func readJSONL[T any](t testing.TB, path string) []T {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var out []T
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<24)
-	for sc.Scan() {
-		var v T
-		if err := json.Unmarshal(sc.Bytes(), &v); err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
-		out = append(out, v)
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return shareddata.ReadJSONL[T](t, path)
 }
 
 // referenceCase is one IFEval prompt with GPT-4's response.

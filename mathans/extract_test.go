@@ -1,9 +1,7 @@
 package mathans
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"github.com/parity-eval/parity/internal/shareddata"
 	"os"
 	"path/filepath"
@@ -19,25 +17,7 @@ import (
 
 func readJSONL[T any](t testing.TB, path string) []T {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var out []T
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<24)
-	for n := 1; sc.Scan(); n++ {
-		var v T
-		if err := json.Unmarshal(sc.Bytes(), &v); err != nil {
-			t.Fatalf("%s:%d: %v", path, n, err)
-		}
-		out = append(out, v)
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return shareddata.ReadJSONL[T](t, path)
 }
 
 func TestExtractionCases(t *testing.T) {

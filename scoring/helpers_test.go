@@ -1,7 +1,6 @@
 package scoring
 
 import (
-	"bufio"
 	"encoding/json"
 	"github.com/parity-eval/parity/internal/shareddata"
 	"os"
@@ -35,23 +34,5 @@ func sharedData(t testing.TB) string {
 // readJSONL decodes every line of path into a T.
 func readJSONL[T any](t testing.TB, path string) []T {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var out []T
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 0, 1<<20), 1<<24)
-	for line := 1; sc.Scan(); line++ {
-		var v T
-		if err := json.Unmarshal(sc.Bytes(), &v); err != nil {
-			t.Fatalf("%s:%d: %v", path, line, err)
-		}
-		out = append(out, v)
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	return out
+	return shareddata.ReadJSONL[T](t, path)
 }

@@ -1,11 +1,10 @@
 package langdetect
 
 import (
-	"bufio"
 	"encoding/json"
 	"errors"
+	"github.com/parity-eval/parity/internal/shareddata"
 	"math"
-	"os"
 	"strings"
 	"testing"
 
@@ -14,25 +13,7 @@ import (
 
 func readJSONL[T any](t testing.TB, path string) []T {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var out []T
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<24)
-	for sc.Scan() {
-		var v T
-		if err := json.Unmarshal(sc.Bytes(), &v); err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
-		out = append(out, v)
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return shareddata.ReadJSONL[T](t, path)
 }
 
 // checkProbabilities compares with Python's detect_langs (seed 0), rounded

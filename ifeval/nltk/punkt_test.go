@@ -1,9 +1,7 @@
 package nltk
 
 import (
-	"bufio"
-	"encoding/json"
-	"os"
+	"github.com/parity-eval/parity/internal/shareddata"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -13,25 +11,7 @@ import (
 
 func readJSONL[T any](t testing.TB, path string) []T {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var out []T
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<24)
-	for sc.Scan() {
-		var v T
-		if err := json.Unmarshal(sc.Bytes(), &v); err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
-		out = append(out, v)
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return shareddata.ReadJSONL[T](t, path)
 }
 
 func spanPairs(spans []Span) [][2]int {

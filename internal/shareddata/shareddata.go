@@ -4,6 +4,8 @@
 package shareddata
 
 import (
+	"bufio"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
@@ -38,4 +40,29 @@ func Dir(tb testing.TB, mustExist ...string) string {
 		tb.Fatalf("real datasets missing: %v (the tests read ../shared/data)", err)
 	}
 	return dir
+}
+
+// ReadJSONL decodes a JSON-lines test file into values of T; a bad line
+// fails the test with its path and line number.
+func ReadJSONL[T any](tb testing.TB, path string) []T {
+	tb.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	var out []T
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<28)
+	for n := 1; sc.Scan(); n++ {
+		var v T
+		if err := json.Unmarshal(sc.Bytes(), &v); err != nil {
+			tb.Fatalf("%s:%d: %v", path, n, err)
+		}
+		out = append(out, v)
+	}
+	if err := sc.Err(); err != nil {
+		tb.Fatalf("%s: %v", path, err)
+	}
+	return out
 }
