@@ -1,5 +1,5 @@
-// Package jsonw appends JSON values to byte slices by hand, the way the
-// OpenAI-compatible wire protocol needs them: parity's client writes request
+// Package jsonw writes (and, for chat message content, reads) the pieces of
+// the OpenAI-compatible wire format by hand: parity's client writes request
 // bodies with thousands of token ids, and its servers write echo responses
 // with a log-probability per prompt token, so reflection-based encoding would
 // dominate their cost.

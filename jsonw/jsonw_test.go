@@ -38,3 +38,19 @@ func TestInts(t *testing.T) {
 		t.Errorf("Ints(empty) = %s", got)
 	}
 }
+
+func TestMessageText(t *testing.T) {
+	for _, tc := range []struct {
+		raw, want string
+		err       bool
+	}{
+		{`"hi"`, "hi", false}, {` null `, "", false}, {``, "", false},
+		{`[{"type":"text","text":"a"},{"type":"text","text":"b"}]`, "ab", false},
+		{`[{"type":"image_url","image_url":{}}]`, "", true}, {`{"x":1}`, "", true},
+	} {
+		got, err := MessageText([]byte(tc.raw))
+		if (err != nil) != tc.err || got != tc.want {
+			t.Errorf("MessageText(%s) = %q, %v; want %q, error %v", tc.raw, got, err, tc.want, tc.err)
+		}
+	}
+}

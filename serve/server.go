@@ -8,10 +8,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/parity-eval/parity/jsonw"
 	"io"
 	"net/http"
 	"strconv"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -528,32 +528,7 @@ type chatMessage struct {
 	Content json.RawMessage `json:"content"`
 }
 
-func (m chatMessage) text() (string, error) {
-	raw := bytes.TrimSpace(m.Content)
-	if len(raw) == 0 || string(raw) == "null" {
-		return "", nil
-	}
-	if raw[0] == '"' {
-		var s string
-		err := json.Unmarshal(raw, &s)
-		return s, err
-	}
-	var parts []struct {
-		Type string `json:"type"`
-		Text string `json:"text"`
-	}
-	if err := json.Unmarshal(raw, &parts); err != nil {
-		return "", err
-	}
-	var sb strings.Builder
-	for _, p := range parts {
-		if p.Type != "text" {
-			return "", fmt.Errorf("content part of type %q is not supported", p.Type)
-		}
-		sb.WriteString(p.Text)
-	}
-	return sb.String(), nil
-}
+func (m chatMessage) text() (string, error) { return jsonw.MessageText(m.Content) }
 
 func chatMessages(raw []chatMessage) ([]chat.Message, error) {
 	if len(raw) == 0 {

@@ -12,6 +12,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/parity-eval/parity/jsonw"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -912,7 +913,7 @@ type chatRequest struct {
 func renderChat(msgs []chatMessage) (string, *httpError) {
 	var sb strings.Builder
 	for i, m := range msgs {
-		content, err := messageText(m.Content)
+		content, err := jsonw.MessageText(m.Content)
 		if err != nil {
 			return "", badRequest("messages[%d].content: %v", i, err)
 		}
@@ -923,33 +924,6 @@ func renderChat(msgs []chatMessage) (string, *httpError) {
 		sb.WriteByte('\n')
 	}
 	sb.WriteString(assistantHeader)
-	return sb.String(), nil
-}
-
-func messageText(raw json.RawMessage) (string, error) {
-	raw = trimSpace(raw)
-	if len(raw) == 0 || string(raw) == "null" {
-		return "", nil
-	}
-	if raw[0] == '"' {
-		var s string
-		err := json.Unmarshal(raw, &s)
-		return s, err
-	}
-	var parts []struct {
-		Type string `json:"type"`
-		Text string `json:"text"`
-	}
-	if err := json.Unmarshal(raw, &parts); err != nil {
-		return "", err
-	}
-	var sb strings.Builder
-	for _, p := range parts {
-		if p.Type != "text" {
-			return "", fmt.Errorf("content part of type %q is not supported", p.Type)
-		}
-		sb.WriteString(p.Text)
-	}
 	return sb.String(), nil
 }
 
